@@ -1,0 +1,98 @@
+# kube-audit-agent. `make` builds build/kube-audit-agent; `make test` runs every test under
+# ASan+UBSan; `make run` evaluates the bundled example. `make deps` installs what is missing.
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+VERSION   := 0.1.0
+OUT       := build
+CC        ?= cc
+PKGS      := yaml-0.1 libcjson
+DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev libcmocka-dev jq
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS) \
+             -DKAA_VERSION='"$(VERSION)"' -DKAA_RULES_DIR='"$(RULES_DIR)"' -Iagent
+RULES_DIR ?= $(CURDIR)/rules
+
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
+
+AGENT_SRCS := $(wildcard agent/*.c)
+LIB_SRCS   := $(filter-out agent/main.c,$(AGENT_SRCS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
+endif
+
+.PHONY: all deps test unit integration run clean help
+
+all: $(OUT)/kube-audit-agent
+
+help:
+	@echo 'make            build $(OUT)/kube-audit-agent'
+	@echo 'make deps       install missing Debian build and test packages (needs root)'
+	@echo 'make test       every test (unit + integration) under ASan and UBSan'
+	@echo 'make run        evaluate the bundled example audit log and print its alerts'
+	@echo 'make clean      remove $(OUT)/'
+
+# release build
+$(OUT)/obj/%.o: agent/%.c $(wildcard agent/*.h) | $(OUT)/obj
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/kube-audit-agent: $(AGENT_SRCS:agent/%.c=$(OUT)/obj/%.o)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)
+
+# sanitizer build: the agent and one cmocka binary per unit-test file
+$(OUT)/san/%.o: agent/%.c $(wildcard agent/*.h) | $(OUT)/san
+	$(call msg,CC-SAN,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(OUT)/san/kube-audit-agent: $(AGENT_SRCS:agent/%.c=$(OUT)/san/%.o)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(SAN_FLAGS) $^ -o $@ $(PKG_LIBS)
+
+$(OUT)/san/test_%: tests/unit/test_%.c $(LIB_SRCS:agent/%.c=$(OUT)/san/%.o) tests/unit/unit.h
+	$(call msg,TEST-CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(LIB_SRCS:agent/%.c=$(OUT)/san/%.o) \
+		-o $@ $(PKG_LIBS) -lcmocka
+
+$(OUT)/obj $(OUT)/san:
+	$(Q)mkdir -p $@
+
+deps:
+	@missing=""; for p in $(DEPS_DEB); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/san/%)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory $(OUT)/san/kube-audit-agent $(UNIT_BINS)
+	$(Q)tests/run.sh $(OUT)/san $(UNIT_BINS)
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)echo '== kube-audit-agent test rules/ =='
+	$(Q)$(OUT)/kube-audit-agent test rules | tail -n 1
+	$(Q)echo '== kube-audit-agent eval examples/audit.log =='
+	$(Q)$(OUT)/kube-audit-agent eval examples/audit.log
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,15 @@
+/* cli: the sub-commands of kube-audit-agent. Each returns the process exit status. */
+#ifndef KAA_CLI_H
+#define KAA_CLI_H
+
+#ifndef KAA_VERSION
+#define KAA_VERSION "0.1.0"
+#endif
+#ifndef KAA_RULES_DIR
+#define KAA_RULES_DIR "/usr/share/kube-audit-agent/rules"
+#endif
+
+int cmd_eval(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+
+#endif

@@ -1,0 +1,41 @@
+/* linereader: split a byte stream into lines with large reads and no per-line allocation.
+ * A line longer than max_line is not kept: it is skipped to its newline and reported with
+ * its length, so one hostile line costs at most max_line bytes of memory. */
+#ifndef KAA_LINEREADER_H
+#define KAA_LINEREADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct line {
+	const char *p;   /* the bytes, without the newline (NULL when too_long) */
+	size_t len;      /* length without the newline (the full length when too_long) */
+	uint64_t no;     /* 1-based line number */
+	uint64_t offset; /* byte offset of the line's first byte */
+	bool too_long;
+};
+
+struct linereader {
+	int fd;
+	char *buf;
+	size_t cap, start, end;
+	size_t max_line;
+	uint64_t lineno;
+	uint64_t consumed; /* stream offset of buf[start] */
+	bool eof;
+	bool skipping;
+	size_t skipped;
+	uint64_t skip_offset;
+};
+
+#define LINEREADER_DEFAULT_MAX (16u << 20)
+
+/* Returns 0 or -ENOMEM. fd is not owned. */
+int linereader_init(struct linereader *lr, int fd, size_t max_line);
+void linereader_free(struct linereader *lr);
+/* Next line. Returns 1 with *out set, 0 at end of input (a last line without a newline is
+ * returned before that), or -errno on a read error. out->p stays valid until the next call. */
+int linereader_next(struct linereader *lr, struct line *out);
+
+#endif
