@@ -16,7 +16,8 @@
 #include "linereader.h"
 
 #define EVAL_MAX_DETAILED_ERRORS 100
-#define EVAL_MAX_OPEN_ALERTS 65536
+#define EVAL_MAX_OPEN_ALERTS 16384
+#define EVAL_MAX_HELD_BYTES (64u << 20) /* first events kept for open alerts */
 
 struct eval_state {
 	struct engine eng;
@@ -25,6 +26,8 @@ struct eval_state {
 	bool each;
 	cJSON *each_matches; /* --each: matches of the current line */
 	uint64_t line_no;
+	const char *line;  /* the line in hand, as read */
+	size_t line_len;
 	int64_t clock;       /* the latest event time seen: events without one use it */
 	uint64_t alerts;
 	uint64_t reported_errors;
@@ -141,7 +144,16 @@ static int on_match(void *arg, const struct rule *r, struct rule_match *m, struc
 		cJSON_AddStringToObject(f, "severity", severity_name(m->severity));
 		cJSON_AddItemToObject(f, "alert_context", m->context);
 		m->context = NULL;
-		cJSON_AddItemToObject(f, "event", cJSON_Duplicate(ev->root, 1));
+		/* the event as it was read (it decoded, so it is JSON): far smaller than a tree */
+		size_t n = st->line_len;
+		while (n && (st->line[n - 1] == '\r' || st->line[n - 1] == ' ' ||
+			     st->line[n - 1] == '\t'))
+			n--;
+		char *raw = strndup(st->line, n);
+		if (!raw)
+			return -ENOMEM;
+		cJSON_AddItemToObject(f, "event", cJSON_CreateRaw(raw));
+		free(raw);
 		cJSON_AddBoolToObject(f, "timed", timed);
 		cJSON *src = cJSON_AddObjectToObject(f, "source");
 		if (src) {
@@ -149,10 +161,16 @@ static int on_match(void *arg, const struct rule *r, struct rule_match *m, struc
 			cJSON_AddNumberToObject(src, "line", (double)st->line_no);
 		}
 		g->first = f;
+		dedup_set_weight(&st->dd, g, 2 * st->line_len + 2 * strlen(m->dedup) + 2048);
 	}
-	/* bounded memory: past the cap, finished windows are written out early */
-	if (st->dd.count > EVAL_MAX_OPEN_ALERTS)
-		return dedup_expire(&st->dd, st->clock, on_close, st);
+	/* Bounded memory: past either cap the alert opened first is written out now, even if
+	 * its window is still open (a later match of it then opens a new alert). O(1) a match,
+	 * so many distinct dedup strings cannot slow the pass down. */
+	while (st->dd.count > EVAL_MAX_OPEN_ALERTS || st->dd.weight > EVAL_MAX_HELD_BYTES) {
+		rc = dedup_close_oldest(&st->dd, on_close, st);
+		if (rc)
+			return rc < 0 ? rc : 0;
+	}
 	return 0;
 }
 
@@ -193,6 +211,8 @@ static int run(struct eval_state *st, int fd, size_t max_line)
 		return rc;
 	while ((rc = linereader_next(&lr, &ln)) == 1) {
 		st->line_no = ln.no;
+		st->line = ln.p;
+		st->line_len = ln.len;
 		const char *error = NULL;
 		if (st->each && !(st->each_matches = cJSON_CreateArray())) {
 			rc = -ENOMEM;
@@ -328,11 +348,13 @@ int cmd_eval(int argc, char **argv)
 		status = 0;
 	}
 	struct engine_stats *s = &st.eng.st;
+	char alerts[48] = "";
+	if (!st.each)
+		snprintf(alerts, sizeof(alerts), ", %llu alerts", (unsigned long long)st.alerts);
 	fprintf(stderr,
-		"eval: %llu lines, %llu matches, %llu alerts; %llu bad lines (%llu undecodable, "
+		"eval: %llu lines, %llu matches%s; %llu bad lines (%llu undecodable, "
 		"%llu longer than %zu bytes)\n",
-		(unsigned long long)s->lines, (unsigned long long)s->matches,
-		(unsigned long long)st.alerts,
+		(unsigned long long)s->lines, (unsigned long long)s->matches, alerts,
 		(unsigned long long)(s->decode_errors + s->skipped_too_long),
 		(unsigned long long)s->decode_errors, (unsigned long long)s->skipped_too_long,
 		max_line);

@@ -1,6 +1,7 @@
 #include "decode.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,29 +17,45 @@ static void set_err(struct decode_error *err, size_t off, const char *reason)
 	snprintf(err->reason, sizeof(err->reason), "%s", reason);
 }
 
-/* Deepest bracket nesting outside strings; used only to explain a parse failure. */
-static size_t nesting_depth(const char *s, size_t n)
+struct shape {
+	size_t max_depth; /* deepest bracket nesting outside strings */
+	bool open_at_end; /* a string, object or array is still open at the end */
+	bool mismatched;  /* a closing bracket of the wrong kind */
+};
+
+/* The bracket structure of a line that failed to parse, to say why it failed. */
+static struct shape line_shape(const char *s, size_t n)
 {
-	size_t depth = 0, max = 0;
-	int in_str = 0;
-	for (size_t i = 0; i < n; i++) {
+	struct shape sh = {0, false, false};
+	char stack[CJSON_NESTING_LIMIT + 1];
+	size_t depth = 0;
+	bool in_string = false;
+
+	for (size_t i = 0; i < n && !sh.mismatched; i++) {
 		char c = s[i];
-		if (in_str) {
+		if (in_string) {
 			if (c == '\\')
 				i++;
 			else if (c == '"')
-				in_str = 0;
+				in_string = false;
 			continue;
 		}
-		if (c == '"')
-			in_str = 1;
-		else if (c == '{' || c == '[') {
-			if (++depth > max)
-				max = depth;
-		} else if ((c == '}' || c == ']') && depth)
-			depth--;
+		if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			if (depth < sizeof(stack))
+				stack[depth] = c == '{' ? '}' : ']';
+			if (++depth > sh.max_depth)
+				sh.max_depth = depth;
+		} else if (c == '}' || c == ']') {
+			if (depth == 0 || (depth <= sizeof(stack) && stack[depth - 1] != c))
+				sh.mismatched = true;
+			else
+				depth--;
+		}
 	}
-	return max;
+	sh.open_at_end = !sh.mismatched && (in_string || depth > 0);
+	return sh;
 }
 
 /* Where "\u0000" stands as a real escape (an odd run of backslashes before it). C strings
@@ -113,10 +130,11 @@ cJSON *decode_line(const char *line, size_t len, struct decode_error *err)
 	if (!root) {
 		const char *at = cJSON_GetErrorPtr();
 		size_t off = (at && at >= text && at <= text + len) ? (size_t)(at - text) : 0;
-		if (nesting_depth(text, len) > CJSON_NESTING_LIMIT)
+		struct shape sh = line_shape(text, len);
+		if (sh.max_depth > CJSON_NESTING_LIMIT)
 			snprintf(err->reason, sizeof(err->reason),
 				 "JSON nested deeper than %d levels", CJSON_NESTING_LIMIT);
-		else if (off >= len)
+		else if (sh.open_at_end)
 			snprintf(err->reason, sizeof(err->reason), "truncated JSON");
 		else
 			snprintf(err->reason, sizeof(err->reason), "invalid JSON");

@@ -44,6 +44,7 @@ static void unlink_group(struct dedup_table *t, struct alert_group *g)
 	else
 		t->tail = g->prev;
 	t->count--;
+	t->weight -= g->weight;
 }
 
 void dedup_free(struct dedup_table *t)
@@ -128,6 +129,19 @@ int dedup_record(struct dedup_table *t, const struct rule *r, const char *dedup,
 		return DEDUP_NEW_ALERT;
 	}
 	return DEDUP_HELD;
+}
+
+void dedup_set_weight(struct dedup_table *t, struct alert_group *g, size_t weight)
+{
+	t->weight = t->weight - g->weight + weight;
+	g->weight = weight;
+}
+
+int dedup_close_oldest(struct dedup_table *t, dedup_close_fn close_fn, void *arg)
+{
+	if (!t->head)
+		return 1;
+	return close_group(t, t->head, close_fn, arg);
 }
 
 int dedup_expire(struct dedup_table *t, int64_t now, dedup_close_fn close_fn, void *arg)

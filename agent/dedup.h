@@ -21,6 +21,7 @@ struct alert_group {
 	uint64_t count;
 	bool alerted;  /* threshold reached: the alert exists */
 	cJSON *first;  /* what the caller keeps of the first match (owned) */
+	size_t weight; /* bytes the caller holds for it (set by the caller) */
 	struct alert_group *hnext;
 	struct alert_group *prev, *next; /* opening order */
 };
@@ -35,6 +36,7 @@ struct dedup_table {
 	struct alert_group **buckets;
 	size_t nbuckets;
 	size_t count;
+	size_t weight; /* sum of the groups' weights */
 	struct alert_group *head, *tail;
 };
 
@@ -53,6 +55,12 @@ int dedup_record(struct dedup_table *t, const struct rule *r, const char *dedup,
 /* Close every group whose window ended before now (all of them when now is INT64_MAX), in
  * opening order. Returns 0 or the first error from close_fn. */
 int dedup_expire(struct dedup_table *t, int64_t now, dedup_close_fn close_fn, void *arg);
+
+/* Set g's weight (keeps the table's total). */
+void dedup_set_weight(struct dedup_table *t, struct alert_group *g, size_t weight);
+/* Close the group opened first, whether or not its window is over. Returns 0, 1 when the
+ * table is empty, or the error from close_fn. */
+int dedup_close_oldest(struct dedup_table *t, dedup_close_fn close_fn, void *arg);
 
 /* A stable id for the alert: the same rule, dedup string and window start give the same
  * 32 hex digits on every run and every retry. out must hold 33 bytes. */

@@ -1,6 +1,7 @@
 #include "eventtime.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -52,7 +53,11 @@ int eventtime_parse(const char *s, int64_t *us)
 	if (digits(&p, 2, &h) || expect(&p, ':') || digits(&p, 2, &mi) || expect(&p, ':') ||
 	    digits(&p, 2, &sec))
 		return -EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
+		return -EINVAL;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo == 2 && d == 29 && !leap)
 		return -EINVAL;
 	int64_t frac = 0;
 	if (*p == '.') {
@@ -80,7 +85,7 @@ int eventtime_parse(const char *s, int64_t *us)
 			return -EINVAL;
 		if (*p == ':')
 			p++;
-		if (digits(&p, 2, &om))
+		if (digits(&p, 2, &om) || oh > 23 || om > 59)
 			return -EINVAL;
 		offset = sign * (oh * 3600 + om * 60);
 	}

@@ -225,6 +225,16 @@ static int parse_ip(const cJSON *v, unsigned char addr[16])
 	return 0;
 }
 
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address for ranges, as in Go. */
+static int unmap_v4(unsigned char addr[16], int fam)
+{
+	static const unsigned char prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (fam != AF_INET6 || memcmp(addr, prefix, sizeof(prefix)) != 0)
+		return fam;
+	memmove(addr, addr + 12, 4);
+	return AF_INET;
+}
+
 static bool ip_in(const unsigned char *a, int fam, const char *cidr)
 {
 	struct cidr c;
@@ -351,13 +361,13 @@ static bool eval_cond(const struct expr *e, struct event *ev, const cJSON *elem)
 	case C_IS_IPV6:
 		return parse_ip(v, addr) == AF_INET6;
 	case C_IP_PUBLIC:
-		fam = parse_ip(v, addr);
+		fam = unmap_v4(addr, parse_ip(v, addr));
 		return fam && ip_public(addr, fam);
 	case C_IP_PRIVATE:
-		fam = parse_ip(v, addr);
+		fam = unmap_v4(addr, parse_ip(v, addr));
 		return fam && ip_private(addr, fam);
 	case C_IP_IN_CIDR:
-		fam = parse_ip(v, addr);
+		fam = unmap_v4(addr, parse_ip(v, addr));
 		for (size_t i = 0; fam && i < e->ncidrs; i++)
 			if (e->cidrs[i].family == fam && prefix_match(addr, e->cidrs[i].addr,
 								      e->cidrs[i].bits))
@@ -485,8 +495,12 @@ int keyspec_compile(struct compile_ctx *cx, yaml_node_t *kind_n, yaml_node_t *v,
 			i++;
 		}
 		struct keypath kp;
-		if (!rc)
+		if (!rc) {
 			rc = keypath_from_parts(&kp, keys, idx, isidx, n);
+			if (rc == -E2BIG)
+				rc = compile_error(cx, v, "DeepKey has %zu steps; at most %d", n,
+						   KEYPATH_MAX_SEGS);
+		}
 		if (!rc)
 			rc = ref_from_keypath(r, &kp, cx->names);
 		free(keys);

@@ -8,7 +8,6 @@
 
 #include "value.h"
 
-#define KEYPATH_MAX_SEGS 64
 
 void keypath_free(struct keypath *kp)
 {

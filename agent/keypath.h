@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#define KEYPATH_MAX_SEGS 64
+
 struct kp_seg {
 	char *key; /* NULL for an index segment */
 	long index;
@@ -22,7 +24,8 @@ struct keypath {
 
 /* Compile a KeyPath string. Returns 0, or -EINVAL with a message in err. */
 int keypath_parse(struct keypath *kp, const char *s, char *err, size_t errsz);
-/* Compile a DeepKey list: each item is a key, or an index when is_index[i]. */
+/* Compile a DeepKey list: each item is a key, or an index when is_index[i]. Returns 0,
+ * -E2BIG past KEYPATH_MAX_SEGS, or -ENOMEM. */
 int keypath_from_parts(struct keypath *kp, char **keys, const long *idx, const bool *is_index,
 		       size_t n);
 void keypath_free(struct keypath *kp);

@@ -35,10 +35,16 @@ int ydoc_load(struct ydoc *d, const char *path, size_t max_bytes, char *err, siz
 	}
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &d->doc)) {
-		snprintf(err, errsz, "%s:%zu: YAML error: %s%s%s", path,
-			 (parser.problem_mark.line + 1),
-			 parser.problem ? parser.problem : "unknown problem",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
+		/* the context (an unclosed bracket, say) starts where the mistake is */
+		if (parser.context)
+			snprintf(err, errsz, "%s:%zu: YAML error %s: %s (noticed at line %zu)",
+				 path, parser.context_mark.line + 1, parser.context,
+				 parser.problem ? parser.problem : "unknown problem",
+				 parser.problem_mark.line + 1);
+		else
+			snprintf(err, errsz, "%s:%zu: YAML error: %s", path,
+				 parser.problem_mark.line + 1,
+				 parser.problem ? parser.problem : "unknown problem");
 		rc = -EINVAL;
 	} else {
 		d->loaded = true;
@@ -149,16 +155,12 @@ static bool core_number(const char *s, double *out)
 	char *end;
 	if (!*s)
 		return false;
-	if (!strcmp(s, ".inf") || !strcmp(s, "+.inf") || !strcmp(s, ".Inf")) {
-		*out = INFINITY;
+	const char *inf = (s[0] == '+' || s[0] == '-') ? s + 1 : s;
+	if (!strcmp(inf, ".inf") || !strcmp(inf, ".Inf") || !strcmp(inf, ".INF")) {
+		*out = s[0] == '-' ? -INFINITY : INFINITY;
 		return true;
 	}
-	if (!strcmp(s, "-.inf") || !strcmp(s, "-.Inf")) {
-		*out = -INFINITY;
-		return true;
-	}
-	if (!strcmp(s, ".nan") || !strcmp(s, ".NaN"))
-		return false; /* JSON cannot hold NaN: keep it a string */
+	/* .nan, .NaN, .NAN: JSON cannot hold NaN, so it stays a string */
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'o') && s[2]) {
 		errno = 0;
 		unsigned long long v = strtoull(s + 2, &end, s[1] == 'x' ? 16 : 8);
