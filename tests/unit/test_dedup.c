@@ -1,0 +1,365 @@
+/* dedup: alert windows per (rule, dedup string), Threshold, closing in opening order, and the
+ * stable alert id. Times are microseconds. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dedup.h"
+
+#define MINUTE (60 * INT64_C(1000000))
+
+/* What the close callback saw, in order. */
+struct closed {
+	char dedup[8][32];
+	uint64_t count[8];
+	int n;
+};
+
+static int on_close(void *arg, struct alert_group *g)
+{
+	struct closed *c = arg;
+	assert_true(c->n < 8);
+	snprintf(c->dedup[c->n], sizeof(c->dedup[c->n]), "%s", g->dedup);
+	c->count[c->n] = g->count;
+	c->n++;
+	return 0;
+}
+
+static struct rule make_rule(const char *id, long minutes, long threshold)
+{
+	struct rule r;
+	memset(&r, 0, sizeof(r));
+	r.id = (char *)id;
+	r.dedup_minutes = minutes;
+	r.threshold = threshold;
+	return r;
+}
+
+static int record(struct dedup_table *t, const struct rule *r, const char *dedup, int64_t ts,
+		  struct alert_group **g, bool *first, struct closed *c)
+{
+	return dedup_record(t, r, dedup, ts, g, first, on_close, c);
+}
+
+static void test_dedup_first_match_opens_a_window_and_an_alert(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 60, 1);
+	struct closed c = {0};
+	struct alert_group *g;
+	bool first = false;
+
+	assert_int_equal(dedup_init(&t, 16), 0);
+	assert_int_equal(record(&t, &r, "user-a", 1000, &g, &first, &c), DEDUP_NEW_ALERT);
+	assert_true(first);
+	assert_ptr_equal(g->rule, &r);
+	assert_string_equal(g->dedup, "user-a");
+	assert_int_equal(g->window_start, 1000);
+	assert_int_equal(g->window_end, 1000 + 60 * MINUTE);
+	assert_int_equal(g->count, 1);
+	assert_true(g->alerted);
+	assert_int_equal(t.count, 1);
+	dedup_free(&t);
+	assert_int_equal(c.n, 0);
+}
+
+static void test_dedup_match_inside_the_window_updates_the_alert(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 60, 1);
+	struct closed c = {0};
+	struct alert_group *g1, *g2;
+	bool first;
+
+	assert_int_equal(dedup_init(&t, 16), 0);
+	assert_int_equal(record(&t, &r, "d", 0, &g1, &first, &c), DEDUP_NEW_ALERT);
+	assert_int_equal(record(&t, &r, "d", 30 * MINUTE, &g2, &first, &c), DEDUP_UPDATE);
+	assert_false(first);
+	assert_ptr_equal(g1, g2);
+	assert_int_equal(record(&t, &r, "d", 60 * MINUTE - 1, &g2, &first, &c), DEDUP_UPDATE);
+	assert_int_equal(g2->count, 3);
+	assert_int_equal(g2->first_seen, 0);
+	assert_int_equal(g2->last_seen, 60 * MINUTE - 1);
+	assert_int_equal(g2->window_start, 0);
+	assert_int_equal(t.count, 1);
+	assert_int_equal(c.n, 0);
+	dedup_free(&t);
+}
+
+static void test_dedup_match_after_the_period_closes_and_opens_a_new_window(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 10, 1);
+	struct closed c = {0};
+	struct alert_group *g;
+	bool first;
+
+	assert_int_equal(dedup_init(&t, 16), 0);
+	assert_int_equal(record(&t, &r, "d", 0, &g, &first, &c), DEDUP_NEW_ALERT);
+	assert_int_equal(record(&t, &r, "d", 5 * MINUTE, &g, &first, &c), DEDUP_UPDATE);
+	assert_int_equal(record(&t, &r, "d", 10 * MINUTE, &g, &first, &c), DEDUP_NEW_ALERT);
+	assert_true(first);
+	assert_int_equal(g->window_start, 10 * MINUTE);
+	assert_int_equal(g->window_end, 20 * MINUTE);
+	assert_int_equal(g->count, 1);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.dedup[0], "d");
+	assert_int_equal(c.count[0], 2);
+	assert_int_equal(t.count, 1);
+	dedup_free(&t);
+}
+
+static void test_dedup_groups_by_rule_and_dedup_string(void **state)
+{
+	struct dedup_table t;
+	struct rule r1 = make_rule("R1", 60, 1), r2 = make_rule("R2", 60, 1);
+	struct closed c = {0};
+	struct alert_group *a, *b, *d;
+	bool first;
+
+	assert_int_equal(dedup_init(&t, 1), 0);
+	assert_int_equal(record(&t, &r1, "x", 0, &a, &first, &c), DEDUP_NEW_ALERT);
+	assert_int_equal(record(&t, &r2, "x", 1, &b, &first, &c), DEDUP_NEW_ALERT);
+	assert_int_equal(record(&t, &r1, "y", 2, &d, &first, &c), DEDUP_NEW_ALERT);
+	assert_true(a != b && b != d && a != d);
+	assert_int_equal(t.count, 3);
+	assert_int_equal(record(&t, &r2, "x", 3, &d, &first, &c), DEDUP_UPDATE);
+	assert_ptr_equal(d, b);
+	dedup_free(&t);
+}
+
+static void test_dedup_threshold_holds_matches_then_opens_the_alert(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 60, 3);
+	struct closed c = {0};
+	struct alert_group *g;
+	bool first;
+
+	assert_int_equal(dedup_init(&t, 16), 0);
+	assert_int_equal(record(&t, &r, "d", 0, &g, &first, &c), DEDUP_HELD);
+	assert_true(first);
+	assert_false(g->alerted);
+	assert_int_equal(record(&t, &r, "d", 1, &g, &first, &c), DEDUP_HELD);
+	assert_false(first);
+	assert_int_equal(record(&t, &r, "d", 2, &g, &first, &c), DEDUP_NEW_ALERT);
+	assert_true(g->alerted);
+	assert_int_equal(g->count, 3);
+	assert_int_equal(record(&t, &r, "d", 3, &g, &first, &c), DEDUP_UPDATE);
+	dedup_free(&t);
+}
+
+static void test_dedup_threshold_counts_restart_in_a_new_window(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 1, 2);
+	struct closed c = {0};
+	struct alert_group *g;
+	bool first;
+
+	assert_int_equal(dedup_init(&t, 16), 0);
+	assert_int_equal(record(&t, &r, "d", 0, &g, &first, &c), DEDUP_HELD);
+	assert_int_equal(record(&t, &r, "d", MINUTE, &g, &first, &c), DEDUP_HELD);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.count[0], 1);
+	assert_int_equal(record(&t, &r, "d", MINUTE + 1, &g, &first, &c), DEDUP_NEW_ALERT);
+	dedup_free(&t);
+}
+
+static void test_dedup_expire_closes_ended_windows_in_opening_order(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 10, 1);
+	struct closed c = {0};
+	struct alert_group *g;
+	bool first;
+
+	assert_int_equal(dedup_init(&t, 4), 0);
+	assert_int_equal(record(&t, &r, "c", 0, &g, &first, &c), DEDUP_NEW_ALERT);
+	assert_int_equal(record(&t, &r, "a", MINUTE, &g, &first, &c), DEDUP_NEW_ALERT);
+	assert_int_equal(record(&t, &r, "b", 2 * MINUTE, &g, &first, &c), DEDUP_NEW_ALERT);
+
+	assert_int_equal(dedup_expire(&t, 10 * MINUTE - 1, on_close, &c), 0);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(dedup_expire(&t, 11 * MINUTE, on_close, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.dedup[0], "c");
+	assert_string_equal(c.dedup[1], "a");
+	assert_int_equal(t.count, 1);
+	assert_int_equal(dedup_expire(&t, INT64_MAX, on_close, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.dedup[2], "b");
+	assert_int_equal(t.count, 0);
+	assert_null(t.head);
+	assert_null(t.tail);
+	dedup_free(&t);
+}
+
+static void test_dedup_expire_flush_follows_opening_order_not_key_order(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 60, 1);
+	struct closed c = {0};
+	struct alert_group *g;
+	bool first;
+	const char *keys[] = {"z", "m", "a", "q", "b"};
+
+	assert_int_equal(dedup_init(&t, 2), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(record(&t, &r, keys[i], i, &g, &first, &c), DEDUP_NEW_ALERT);
+	/* a window that closes in the middle of the list keeps the order of the rest */
+	assert_int_equal(record(&t, &r, "a", 60 * MINUTE + 2, &g, &first, &c), DEDUP_NEW_ALERT);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.dedup[0], "a");
+	assert_int_equal(dedup_expire(&t, INT64_MAX, on_close, &c), 0);
+	assert_int_equal(c.n, 6);
+	assert_string_equal(c.dedup[1], "z");
+	assert_string_equal(c.dedup[2], "m");
+	assert_string_equal(c.dedup[3], "q");
+	assert_string_equal(c.dedup[4], "b");
+	assert_string_equal(c.dedup[5], "a");
+	dedup_free(&t);
+}
+
+static int fail_close(void *arg, struct alert_group *g)
+{
+	(*(int *)arg)++;
+	return -5;
+}
+
+static void test_dedup_expire_returns_the_first_close_error(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 1, 1);
+	struct alert_group *g;
+	bool first;
+	int calls = 0;
+
+	assert_int_equal(dedup_init(&t, 4), 0);
+	assert_int_equal(dedup_record(&t, &r, "a", 0, &g, &first, NULL, NULL), DEDUP_NEW_ALERT);
+	assert_int_equal(dedup_record(&t, &r, "b", 0, &g, &first, NULL, NULL), DEDUP_NEW_ALERT);
+	assert_int_equal(dedup_expire(&t, INT64_MAX, fail_close, &calls), -5);
+	assert_int_equal(calls, 1);
+	assert_int_equal(t.count, 1);
+	dedup_free(&t);
+}
+
+static void test_dedup_close_oldest_closes_the_first_opened_group_early(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 60, 1);
+	struct closed c = {0};
+	struct alert_group *g;
+	bool first;
+
+	assert_int_equal(dedup_init(&t, 4), 0);
+	assert_int_equal(dedup_close_oldest(&t, on_close, &c), 1);
+	assert_int_equal(record(&t, &r, "old", 0, &g, &first, &c), DEDUP_NEW_ALERT);
+	assert_int_equal(record(&t, &r, "new", MINUTE, &g, &first, &c), DEDUP_NEW_ALERT);
+	assert_int_equal(dedup_close_oldest(&t, on_close, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.dedup[0], "old");
+	assert_int_equal(t.count, 1);
+	assert_string_equal(t.head->dedup, "new");
+	/* the closed group's key is free again: a new match opens a new group */
+	assert_int_equal(record(&t, &r, "old", 2 * MINUTE, &g, &first, &c), DEDUP_NEW_ALERT);
+	assert_true(first);
+	dedup_free(&t);
+}
+
+static void test_dedup_weights_add_up_and_leave_with_their_group(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 60, 1);
+	struct closed c = {0};
+	struct alert_group *a, *b;
+	bool first;
+
+	assert_int_equal(dedup_init(&t, 4), 0);
+	assert_int_equal(record(&t, &r, "a", 0, &a, &first, &c), DEDUP_NEW_ALERT);
+	assert_int_equal(record(&t, &r, "b", 0, &b, &first, &c), DEDUP_NEW_ALERT);
+	assert_int_equal(t.weight, 0);
+	dedup_set_weight(&t, a, 100);
+	dedup_set_weight(&t, b, 30);
+	assert_int_equal(t.weight, 130);
+	dedup_set_weight(&t, a, 40);
+	assert_int_equal(t.weight, 70);
+	assert_int_equal(dedup_close_oldest(&t, on_close, &c), 0);
+	assert_int_equal(t.weight, 30);
+	assert_int_equal(dedup_expire(&t, INT64_MAX, on_close, &c), 0);
+	assert_int_equal(t.weight, 0);
+	dedup_free(&t);
+}
+
+static void test_dedup_alert_id_is_stable_for_the_same_window(void **state)
+{
+	struct dedup_table t1, t2;
+	struct rule r = make_rule("R", 60, 1);
+	struct alert_group *a, *b;
+	bool first;
+	char id1[33], id2[33], id3[33];
+
+	assert_int_equal(dedup_init(&t1, 16), 0);
+	assert_int_equal(dedup_init(&t2, 64), 0);
+	assert_int_equal(dedup_record(&t1, &r, "d", 12345, &a, &first, NULL, NULL),
+			 DEDUP_NEW_ALERT);
+	dedup_alert_id(a, id1);
+	assert_int_equal(dedup_record(&t1, &r, "d", 99999, &a, &first, NULL, NULL), DEDUP_UPDATE);
+	dedup_alert_id(a, id2);
+	assert_int_equal(dedup_record(&t2, &r, "d", 12345, &b, &first, NULL, NULL),
+			 DEDUP_NEW_ALERT);
+	dedup_alert_id(b, id3);
+	assert_int_equal(strlen(id1), 32);
+	assert_int_equal(strspn(id1, "0123456789abcdef"), 32);
+	assert_string_equal(id1, id2);
+	assert_string_equal(id1, id3);
+	dedup_free(&t1);
+	dedup_free(&t2);
+}
+
+static void test_dedup_alert_id_differs_per_window_dedup_and_rule(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 1, 1), r2 = make_rule("R2", 1, 1);
+	struct alert_group *g;
+	bool first;
+	char w1[33], w2[33], other[33], rule2[33];
+
+	assert_int_equal(dedup_init(&t, 16), 0);
+	assert_int_equal(dedup_record(&t, &r, "d", 0, &g, &first, NULL, NULL), DEDUP_NEW_ALERT);
+	dedup_alert_id(g, w1);
+	assert_int_equal(dedup_record(&t, &r, "d", MINUTE, &g, &first, NULL, NULL),
+			 DEDUP_NEW_ALERT);
+	dedup_alert_id(g, w2);
+	assert_int_equal(dedup_record(&t, &r, "e", MINUTE, &g, &first, NULL, NULL),
+			 DEDUP_NEW_ALERT);
+	dedup_alert_id(g, other);
+	assert_int_equal(dedup_record(&t, &r2, "d", MINUTE, &g, &first, NULL, NULL),
+			 DEDUP_NEW_ALERT);
+	dedup_alert_id(g, rule2);
+	assert_string_not_equal(w1, w2);
+	assert_string_not_equal(w2, other);
+	assert_string_not_equal(w2, rule2);
+	dedup_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dedup_first_match_opens_a_window_and_an_alert),
+		cmocka_unit_test(test_dedup_match_inside_the_window_updates_the_alert),
+		cmocka_unit_test(test_dedup_match_after_the_period_closes_and_opens_a_new_window),
+		cmocka_unit_test(test_dedup_groups_by_rule_and_dedup_string),
+		cmocka_unit_test(test_dedup_threshold_holds_matches_then_opens_the_alert),
+		cmocka_unit_test(test_dedup_threshold_counts_restart_in_a_new_window),
+		cmocka_unit_test(test_dedup_expire_closes_ended_windows_in_opening_order),
+		cmocka_unit_test(test_dedup_expire_flush_follows_opening_order_not_key_order),
+		cmocka_unit_test(test_dedup_expire_returns_the_first_close_error),
+		cmocka_unit_test(test_dedup_close_oldest_closes_the_first_opened_group_early),
+		cmocka_unit_test(test_dedup_weights_add_up_and_leave_with_their_group),
+		cmocka_unit_test(test_dedup_alert_id_is_stable_for_the_same_window),
+		cmocka_unit_test(test_dedup_alert_id_differs_per_window_dedup_and_rule),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

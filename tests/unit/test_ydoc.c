@@ -1,0 +1,350 @@
+/* ydoc: loading YAML files, typing scalars by the YAML 1.2 core schema, errors with file:line. */
+#include "unit.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ydoc.h"
+
+/* Write text to a new temporary file; its name goes to path (at least 32 bytes). */
+static void write_temp(char *path, const char *text)
+{
+	strcpy(path, "/tmp/kaa-unit-ydoc-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	size_t n = strlen(text);
+	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	close(fd);
+}
+
+/* Load text as a document; returns ydoc_load's result, err gets its message. */
+static int load_text(struct ydoc *d, const char *text, char *path, char *err, size_t errsz)
+{
+	write_temp(path, text);
+	int rc = ydoc_load(d, path, 1u << 20, err, errsz);
+	unlink(path);
+	return rc;
+}
+
+/* The JSON form of text's root, printed compactly. Caller frees. */
+static char *json_of(const char *text)
+{
+	struct ydoc d;
+	char path[64], err[256];
+	assert_int_equal(load_text(&d, text, path, err, sizeof(err)), 0);
+	cJSON *j = ydoc_to_json(&d, ydoc_root(&d));
+	assert_non_null(j);
+	char *s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	ydoc_free(&d);
+	return s;
+}
+
+static void assert_json_of(const char *text, const char *want)
+{
+	char *got = json_of(text);
+	assert_string_equal(got, want);
+	cJSON_free(got);
+}
+
+/* The JSON value of the single key v of a one-line mapping "v: text". */
+static cJSON *scalar_of(const char *scalar)
+{
+	struct ydoc d;
+	char path[64], err[256], text[256];
+	snprintf(text, sizeof(text), "v: %s\n", scalar);
+	assert_int_equal(load_text(&d, text, path, err, sizeof(err)), 0);
+	cJSON *j = ydoc_to_json(&d, ydoc_root(&d));
+	ydoc_free(&d);
+	assert_non_null(j);
+	cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(j, "v");
+	cJSON_Delete(j);
+	assert_non_null(v);
+	return v;
+}
+
+/* Each check frees the value before it can fail, so a failure leaks nothing. */
+static void assert_scalar_number(const char *scalar, double want)
+{
+	cJSON *v = scalar_of(scalar);
+	bool is_number = cJSON_IsNumber(v);
+	double got = is_number ? v->valuedouble : 0;
+	cJSON_Delete(v);
+	if (!is_number)
+		fail_msg("'%s' should be a number", scalar);
+	assert_true(got == want);
+}
+
+static void assert_scalar_string(const char *scalar, const char *want)
+{
+	cJSON *v = scalar_of(scalar);
+	bool is_string = cJSON_IsString(v);
+	bool same = is_string && strcmp(v->valuestring, want) == 0;
+	cJSON_Delete(v);
+	if (!is_string)
+		fail_msg("'%s' should be a string", scalar);
+	if (!same)
+		fail_msg("'%s' should be the string '%s'", scalar, want);
+}
+
+static void assert_scalar_bool(const char *scalar, bool want)
+{
+	cJSON *v = scalar_of(scalar);
+	bool is_bool = cJSON_IsBool(v), got = cJSON_IsTrue(v);
+	cJSON_Delete(v);
+	if (!is_bool)
+		fail_msg("'%s' should be a boolean", scalar);
+	assert_int_equal(got, want);
+}
+
+static void assert_scalar_null(const char *scalar)
+{
+	cJSON *v = scalar_of(scalar);
+	bool is_null = cJSON_IsNull(v);
+	cJSON_Delete(v);
+	if (!is_null)
+		fail_msg("'%s' should be null", scalar);
+}
+
+static void test_ydoc_plain_integer_is_a_number(void **state)
+{
+	assert_scalar_number("200", 200);
+	assert_scalar_number("-7", -7);
+	assert_scalar_number("+12", 12);
+	assert_scalar_number("0", 0);
+}
+
+static void test_ydoc_quoted_integer_is_a_string(void **state)
+{
+	assert_scalar_string("\"200\"", "200");
+	assert_scalar_string("'200'", "200");
+}
+
+static void test_ydoc_plain_floats_are_numbers(void **state)
+{
+	assert_scalar_number("1.5", 1.5);
+	assert_scalar_number(".5", 0.5);
+	assert_scalar_number("1e3", 1000);
+	assert_scalar_number("-2.5E-1", -0.25);
+}
+
+static void test_ydoc_hex_and_octal_integers_are_numbers(void **state)
+{
+	assert_scalar_number("0x1F", 31);
+	assert_scalar_number("0o17", 15);
+	assert_scalar_string("0xZZ", "0xZZ");
+	assert_scalar_string("0o9", "0o9");
+}
+
+static void test_ydoc_infinity_is_a_number_and_nan_stays_a_string(void **state)
+{
+	cJSON *v = scalar_of(".inf");
+	assert_true(cJSON_IsNumber(v));
+	assert_true(isinf(v->valuedouble) && v->valuedouble > 0);
+	cJSON_Delete(v);
+	v = scalar_of("-.inf");
+	assert_true(cJSON_IsNumber(v));
+	assert_true(isinf(v->valuedouble) && v->valuedouble < 0);
+	cJSON_Delete(v);
+	assert_scalar_string(".nan", ".nan");
+}
+
+static void test_ydoc_infinity_in_every_core_schema_spelling(void **state)
+{
+	const char *pos[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"};
+	const char *neg[] = {"-.inf", "-.Inf", "-.INF"};
+	for (size_t i = 0; i < sizeof(pos) / sizeof(*pos); i++)
+		assert_scalar_number(pos[i], INFINITY);
+	for (size_t i = 0; i < sizeof(neg) / sizeof(*neg); i++)
+		assert_scalar_number(neg[i], -INFINITY);
+}
+
+static void test_ydoc_core_schema_booleans(void **state)
+{
+	assert_scalar_bool("true", true);
+	assert_scalar_bool("True", true);
+	assert_scalar_bool("TRUE", true);
+	assert_scalar_bool("false", false);
+	assert_scalar_bool("False", false);
+	assert_scalar_bool("FALSE", false);
+}
+
+static void test_ydoc_yaml11_booleans_stay_strings(void **state)
+{
+	assert_scalar_string("yes", "yes");
+	assert_scalar_string("on", "on");
+	assert_scalar_string("No", "No");
+	assert_scalar_string("\"true\"", "true");
+}
+
+static void test_ydoc_core_schema_nulls(void **state)
+{
+	assert_scalar_null("null");
+	assert_scalar_null("Null");
+	assert_scalar_null("NULL");
+	assert_scalar_null("~");
+	assert_scalar_null("");
+	assert_scalar_string("'~'", "~");
+}
+
+static void test_ydoc_number_like_strings_stay_strings(void **state)
+{
+	assert_scalar_string("127.0.0.1", "127.0.0.1");
+	assert_scalar_string("10.0.", "10.0.");
+	assert_scalar_string("2024-11-13", "2024-11-13");
+	assert_scalar_string("1.2.3", "1.2.3");
+	assert_scalar_string("1_000", "1_000");
+	assert_scalar_string("v1", "v1");
+	assert_scalar_string("1e", "1e");
+}
+
+static void test_ydoc_mappings_and_sequences_become_objects_and_arrays(void **state)
+{
+	assert_json_of("a: [1, \"2\", x]\nb:\n  c: {d: null}\n  e: []\n",
+		       "{\"a\":[1,\"2\",\"x\"],\"b\":{\"c\":{\"d\":null},\"e\":[]}}");
+}
+
+static void test_ydoc_duplicate_mapping_key_last_value_wins(void **state)
+{
+	assert_json_of("a: 1\nb: 2\na: 3\n", "{\"a\":3,\"b\":2}");
+}
+
+static void test_ydoc_plain_json_text_is_not_parsed(void **state)
+{
+	assert_json_of("s: '{\"a\": 1}'\n", "{\"s\":\"{\\\"a\\\": 1}\"}");
+}
+
+static void test_ydoc_syntax_error_carries_file_and_line(void **state)
+{
+	struct ydoc d;
+	char path[64], err[512], want[128];
+	int rc = load_text(&d, "a: 1\nb: 2\n  c: 3\n", path, err, sizeof(err));
+	assert_int_equal(rc, -EINVAL);
+	snprintf(want, sizeof(want), "%s:3: YAML error", path);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("error '%s' does not start with '%s'", err, want);
+	assert_false(d.loaded);
+	assert_null(d.path);
+}
+
+static void test_ydoc_unclosed_flow_sequence_error_names_the_line_it_opens_on(void **state)
+{
+	struct ydoc d;
+	char path[64], err[512], want[128];
+	int rc = load_text(&d, "# comment\nLogTypes: [a, b\nRuleID: x\n", path, err, sizeof(err));
+	assert_int_equal(rc, -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: ", path);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("error '%s' does not start with '%s'", err, want);
+}
+
+static void test_ydoc_empty_file_is_an_error_at_line_1(void **state)
+{
+	struct ydoc d;
+	char path[64], err[512], want[128];
+	int rc = load_text(&d, "# nothing here\n", path, err, sizeof(err));
+	assert_int_equal(rc, -EINVAL);
+	snprintf(want, sizeof(want), "%s:1: empty document", path);
+	assert_string_equal(err, want);
+}
+
+static void test_ydoc_missing_file_is_enoent_with_path(void **state)
+{
+	struct ydoc d;
+	char err[512];
+	int rc = ydoc_load(&d, "/nonexistent/kaa/rule.yml", 1024, err, sizeof(err));
+	assert_int_equal(rc, -ENOENT);
+	assert_int_equal(strncmp(err, "/nonexistent/kaa/rule.yml: cannot open", 38), 0);
+}
+
+static void test_ydoc_file_larger_than_max_is_refused(void **state)
+{
+	struct ydoc d;
+	char path[64], err[512];
+	write_temp(path, "a: 123456789\n");
+	int rc = ydoc_load(&d, path, 12, err, sizeof(err));
+	unlink(path);
+	assert_int_equal(rc, -EFBIG);
+	assert_non_null(strstr(err, "larger than the 12 allowed"));
+}
+
+static void test_ydoc_line_is_one_based_per_node(void **state)
+{
+	struct ydoc d;
+	char path[64], err[256];
+	assert_int_equal(load_text(&d, "a: 1\n\nb:\n  - x\n", path, err, sizeof(err)), 0);
+	yaml_node_t *root = ydoc_root(&d);
+	assert_true(ydoc_is_map(root));
+	int lines[4], i = 0;
+	YDOC_FOREACH_PAIR(&d, root, p)
+	{
+		lines[i++] = ydoc_line(ydoc_node(&d, p->key));
+		lines[i++] = ydoc_line(ydoc_node(&d, p->value));
+	}
+	assert_int_equal(i, 4);
+	assert_int_equal(lines[0], 1);
+	assert_int_equal(lines[1], 1);
+	assert_int_equal(lines[2], 3);
+	assert_int_equal(lines[3], 4);
+	assert_string_equal(d.path, path);
+	ydoc_free(&d);
+}
+
+static void test_ydoc_bool_and_long_accept_only_plain_scalars(void **state)
+{
+	struct ydoc d;
+	char path[64], err[256];
+	assert_int_equal(load_text(&d, "[true, 'true', 42, '42', 4x, yes]\n", path, err,
+				   sizeof(err)),
+			 0);
+	yaml_node_t *seq = ydoc_root(&d), *n[6];
+	int i = 0;
+	YDOC_FOREACH_ITEM(&d, seq, it)
+	{
+		n[i++] = ydoc_node(&d, *it);
+	}
+	assert_int_equal(i, 6);
+	bool b = false;
+	long l = 0;
+	assert_int_equal(ydoc_bool(n[0], &b), 0);
+	assert_true(b);
+	assert_int_equal(ydoc_bool(n[1], &b), -EINVAL);
+	assert_int_equal(ydoc_long(n[2], &l), 0);
+	assert_int_equal(l, 42);
+	assert_int_equal(ydoc_long(n[3], &l), -EINVAL);
+	assert_int_equal(ydoc_long(n[4], &l), -EINVAL);
+	assert_int_equal(ydoc_bool(n[5], &b), -EINVAL);
+	assert_true(ydoc_is_plain(n[0]));
+	assert_false(ydoc_is_plain(n[1]));
+	ydoc_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ydoc_plain_integer_is_a_number),
+		cmocka_unit_test(test_ydoc_quoted_integer_is_a_string),
+		cmocka_unit_test(test_ydoc_plain_floats_are_numbers),
+		cmocka_unit_test(test_ydoc_hex_and_octal_integers_are_numbers),
+		cmocka_unit_test(test_ydoc_infinity_is_a_number_and_nan_stays_a_string),
+		cmocka_unit_test(test_ydoc_infinity_in_every_core_schema_spelling),
+		cmocka_unit_test(test_ydoc_core_schema_booleans),
+		cmocka_unit_test(test_ydoc_yaml11_booleans_stay_strings),
+		cmocka_unit_test(test_ydoc_core_schema_nulls),
+		cmocka_unit_test(test_ydoc_number_like_strings_stay_strings),
+		cmocka_unit_test(test_ydoc_mappings_and_sequences_become_objects_and_arrays),
+		cmocka_unit_test(test_ydoc_duplicate_mapping_key_last_value_wins),
+		cmocka_unit_test(test_ydoc_plain_json_text_is_not_parsed),
+		cmocka_unit_test(test_ydoc_syntax_error_carries_file_and_line),
+		cmocka_unit_test(test_ydoc_unclosed_flow_sequence_error_names_the_line_it_opens_on),
+		cmocka_unit_test(test_ydoc_empty_file_is_an_error_at_line_1),
+		cmocka_unit_test(test_ydoc_missing_file_is_enoent_with_path),
+		cmocka_unit_test(test_ydoc_file_larger_than_max_is_refused),
+		cmocka_unit_test(test_ydoc_line_is_one_based_per_node),
+		cmocka_unit_test(test_ydoc_bool_and_long_accept_only_plain_scalars),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
