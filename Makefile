@@ -62,10 +62,15 @@ $(OUT)/san/kube-audit-agent: $(AGENT_SRCS:agent/%.c=$(OUT)/san/%.o)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(SAN_FLAGS) $^ -o $@ $(PKG_LIBS)
 
-$(OUT)/san/test_%: tests/unit/test_%.c $(LIB_SRCS:agent/%.c=$(OUT)/san/%.o) tests/unit/unit.h
+$(OUT)/san/unit_support.o: tests/unit/unit.c tests/unit/unit.h | $(OUT)/san
+	$(call msg,CC-SAN,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -c $< -o $@
+
+$(OUT)/san/test_%: tests/unit/test_%.c $(LIB_SRCS:agent/%.c=$(OUT)/san/%.o) \
+		$(OUT)/san/unit_support.o tests/unit/unit.h
 	$(call msg,TEST-CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(LIB_SRCS:agent/%.c=$(OUT)/san/%.o) \
-		-o $@ $(PKG_LIBS) -lcmocka
+		$(OUT)/san/unit_support.o -o $@ $(PKG_LIBS) -lcmocka
 
 $(OUT)/obj $(OUT)/san:
 	$(Q)mkdir -p $@

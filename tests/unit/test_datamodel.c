@@ -4,10 +4,7 @@
  * for ". */
 #include "unit.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include "datamodel.h"
 #include "ruleset.h"
@@ -17,43 +14,7 @@
 
 static int load_models(void **state)
 {
-	struct ruleset *rs;
-	char *paths[] = {DATA_MODELS_DIR};
-	char *msgs = NULL;
-	size_t msgsz = 0;
-	FILE *errs = open_memstream(&msgs, &msgsz);
-	assert_non_null(errs);
-	int problems = ruleset_load(&rs, paths, 1, errs);
-	fclose(errs);
-	if (problems != 0) {
-		fprintf(stderr, "loading %s: %s", DATA_MODELS_DIR, msgs);
-		free(msgs);
-		ruleset_free(rs);
-		return -1;
-	}
-	free(msgs);
-	*state = rs;
-	return 0;
-}
-
-static int free_models(void **state)
-{
-	ruleset_free(*state);
-	return 0;
-}
-
-static cJSON *event_json(const char *js)
-{
-	char *copy = strdup(js);
-	assert_non_null(copy);
-	for (char *p = copy; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	cJSON *root = cJSON_Parse(copy);
-	if (!root)
-		fail_msg("bad test JSON: %s", copy);
-	free(copy);
-	return root;
+	return unit_ruleset_setup(state, DATA_MODELS_DIR);
 }
 
 /* Set up ev for js with the shipped model of log_type. */
@@ -63,7 +24,7 @@ static void event_for(struct event *ev, const struct ruleset *rs, const char *lo
 	const struct datamodel *dm = ruleset_model(rs, log_type);
 	if (!dm)
 		fail_msg("no data model for %s", log_type);
-	assert_int_equal(event_init(ev, event_json(js), log_type, dm, rs->names.n), 0);
+	unit_event_init(ev, js, log_type, dm, rs->names.n);
 }
 
 static const cJSON *field(struct event *ev, const struct ruleset *rs, const char *name)
@@ -458,31 +419,13 @@ static void test_datamodel_gcp_annotations_status_and_event_time(void **state)
 
 /* ---- the mapping language, on a model of our own ---- */
 
-static void write_temp(char *path, const char *text)
+/* unit_compile_fn for a data model; one that loads must index too. */
+static int compile_model(struct compile_ctx *cx, void *out)
 {
-	strcpy(path, "/tmp/kaa-unit-dm-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	size_t n = strlen(text);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	close(fd);
-}
-
-/* Load yaml as a data model. Returns datamodel_load's result; err gets the message. */
-static int load_model(struct datamodel **dm, struct udm_names *names, const char *yaml,
-		      char *path, char *err, size_t errsz)
-{
-	struct ydoc d;
-	write_temp(path, yaml);
-	int rc = ydoc_load(&d, path, 1u << 20, err, errsz);
-	unlink(path);
-	if (rc)
-		fail_msg("YAML did not load: %s", err);
-	struct compile_ctx cx = {.doc = &d, .names = names, .err = err, .errsz = errsz};
-	rc = datamodel_load(dm, &cx);
-	ydoc_free(&d);
+	struct datamodel **dm = out;
+	int rc = datamodel_load(dm, cx);
 	if (rc == 0)
-		assert_int_equal(datamodel_index(*dm, names->n), 0);
+		assert_int_equal(datamodel_index(*dm, cx->names->n), 0);
 	return rc;
 }
 
@@ -497,9 +440,9 @@ static void assert_model_field(const char *mappings, const char *js, const char 
 	char path[64], err[512], yaml[2048];
 
 	snprintf(yaml, sizeof(yaml), MODEL_HEAD "%s", mappings);
-	if (load_model(&dm, &names, yaml, path, err, sizeof(err)))
+	if (unit_compile(compile_model, &dm, yaml, &names, path, sizeof(path), err, sizeof(err)))
 		fail_msg("model did not load: %s", err);
-	assert_int_equal(event_init(&ev, event_json(js), "Test.Log", dm, names.n), 0);
+	unit_event_init(&ev, js, "Test.Log", dm, names.n);
 	char got[1024];
 	json_text(event_udm(&ev, udm_find(&names, name)), got, sizeof(got));
 	event_free(&ev);
@@ -509,17 +452,12 @@ static void assert_model_field(const char *mappings, const char *js, const char 
 		fail_msg("%s: got %s, want %s", name, got, want);
 }
 
+/* yaml must fail to load with exactly "FILE:line: message", leaving no model. */
 static void assert_model_error(const char *yaml, int line, const char *message)
 {
-	struct udm_names names = {0};
 	struct datamodel *dm = (struct datamodel *)1;
-	char path[64], err[512], want[640];
-
-	assert_int_equal(load_model(&dm, &names, yaml, path, err, sizeof(err)), -EINVAL);
+	unit_assert_compile_error(compile_model, &dm, yaml, line, message);
 	assert_null(dm);
-	snprintf(want, sizeof(want), "%s:%d: %s", path, line, message);
-	assert_string_equal(err, want);
-	udm_names_free(&names);
 }
 
 static void test_datamodel_split_and_index_take_one_part(void **state)
@@ -679,5 +617,5 @@ int main(void)
 		cmocka_unit_test(test_datamodel_error_missing_id_and_log_types),
 		cmocka_unit_test(test_datamodel_error_unknown_key_is_named),
 	};
-	return cmocka_run_group_tests(tests, load_models, free_models);
+	return cmocka_run_group_tests(tests, load_models, unit_ruleset_teardown);
 }

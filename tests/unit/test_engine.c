@@ -10,29 +10,7 @@
 
 static int load_rules(void **state)
 {
-	struct ruleset *rs;
-	char *paths[] = {KAA_RULES_DIR};
-	char *msgs = NULL;
-	size_t msgsz = 0;
-	FILE *errs = open_memstream(&msgs, &msgsz);
-	assert_non_null(errs);
-	int problems = ruleset_load(&rs, paths, 1, errs);
-	fclose(errs);
-	if (problems != 0) {
-		fprintf(stderr, "loading %s: %s", KAA_RULES_DIR, msgs);
-		free(msgs);
-		ruleset_free(rs);
-		return -1;
-	}
-	free(msgs);
-	*state = rs;
-	return 0;
-}
-
-static int free_rules(void **state)
-{
-	ruleset_free(*state);
-	return 0;
+	return unit_ruleset_setup(state, KAA_RULES_DIR);
 }
 
 /* What the match callback saw. */
@@ -248,5 +226,5 @@ int main(void)
 		cmocka_unit_test(test_engine_event_time_falls_back_to_the_data_model),
 		cmocka_unit_test(test_engine_event_time_missing_or_unparseable_is_enoent),
 	};
-	return cmocka_run_group_tests(tests, load_rules, free_rules);
+	return cmocka_run_group_tests(tests, load_rules, unit_ruleset_teardown);
 }

@@ -3,24 +3,9 @@
 #include "unit.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 #include "event.h"
 #include "udm.h"
-
-static cJSON *event_json(const char *js)
-{
-	char *copy = strdup(js);
-	assert_non_null(copy);
-	for (char *p = copy; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	cJSON *root = cJSON_Parse(copy);
-	if (!root)
-		fail_msg("bad test JSON: %s", copy);
-	free(copy);
-	return root;
-}
 
 static void test_event_ref_raw_path_has_no_udm_id(void **state)
 {
@@ -84,9 +69,7 @@ static void test_event_ref_resolves_case_insensitively_from_the_root(void **stat
 	struct event ev;
 	char err[128];
 	assert_int_equal(ref_compile(&r, "user.groups[-1]", &names, err, sizeof(err)), 0);
-	assert_int_equal(event_init(&ev, event_json("{'User': {'Groups': ['a', 'b']}}"), "L",
-				    NULL, names.n),
-			 0);
+	unit_event_init(&ev, "{'User': {'Groups': ['a', 'b']}}", "L", NULL, names.n);
 	const cJSON *v = event_ref(&ev, &r, NULL);
 	assert_non_null(v);
 	assert_string_equal(v->valuestring, "b");
@@ -102,9 +85,7 @@ static void test_event_ref_with_an_element_resolves_from_the_element(void **stat
 	struct event ev;
 	char err[128];
 	assert_int_equal(ref_compile(&r, "name", &names, err, sizeof(err)), 0);
-	assert_int_equal(event_init(&ev, event_json("{'name': 'root', 'l': [{'name': 'elem'}]}"),
-				    "L", NULL, names.n),
-			 0);
+	unit_event_init(&ev, "{'name': 'root', 'l': [{'name': 'elem'}]}", "L", NULL, names.n);
 	const cJSON *elem = cJSON_GetArrayItem(cJSON_GetObjectItem(ev.root, "l"), 0);
 	assert_string_equal(event_ref(&ev, &r, elem)->valuestring, "elem");
 	assert_string_equal(event_ref(&ev, &r, NULL)->valuestring, "root");
@@ -120,9 +101,7 @@ static void test_event_udm_without_a_data_model_is_absent(void **state)
 	struct event ev;
 	char err[128];
 	assert_int_equal(ref_compile(&r, "p_udm.username", &names, err, sizeof(err)), 0);
-	assert_int_equal(event_init(&ev, event_json("{'p_udm': {'username': 'x'}}"), "L", NULL,
-				    names.n),
-			 0);
+	unit_event_init(&ev, "{'p_udm': {'username': 'x'}}", "L", NULL, names.n);
 	assert_null(event_ref(&ev, &r, NULL));
 	assert_null(event_udm(&ev, 0));
 	assert_null(event_udm(&ev, -1));
@@ -135,7 +114,7 @@ static void test_event_udm_without_a_data_model_is_absent(void **state)
 static void test_event_keep_holds_values_until_event_free(void **state)
 {
 	struct event ev;
-	assert_int_equal(event_init(&ev, event_json("{}"), "L", NULL, 0), 0);
+	unit_event_init(&ev, "{}", "L", NULL, 0);
 	const cJSON *a = event_keep(&ev, cJSON_CreateString("kept"));
 	const cJSON *b = event_keep(&ev, cJSON_CreateNumber(3));
 	assert_non_null(a);

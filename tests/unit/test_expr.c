@@ -5,8 +5,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include "event.h"
 #include "expr.h"
@@ -20,46 +18,10 @@
 /* One condition on a KeyPath with Values (a flow sequence). */
 #define KVS(kp, cond, values) "- KeyPath: " kp "\n  Condition: " cond "\n  Values: " values "\n"
 
-static void write_temp(char *path, const char *text)
+/* unit_compile_fn for a list of match expressions. */
+static int compile_expr(struct compile_ctx *cx, void *out)
 {
-	strcpy(path, "/tmp/kaa-unit-expr-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	size_t n = strlen(text);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	close(fd);
-}
-
-/* Compile yaml (a list of match expressions) into *e. path receives the file's name, err the
- * compile error. Returns expr_compile_list's result. */
-static int compile_text(struct expr **e, const char *yaml, struct udm_names *names, char *path,
-			char *err, size_t errsz)
-{
-	struct ydoc d;
-	write_temp(path, yaml);
-	int rc = ydoc_load(&d, path, 1u << 20, err, errsz);
-	unlink(path);
-	if (rc)
-		fail_msg("YAML did not load: %s", err);
-	struct compile_ctx cx = {.doc = &d, .names = names, .err = err, .errsz = errsz};
-	rc = expr_compile_list(e, &cx, ydoc_root(&d));
-	ydoc_free(&d);
-	return rc;
-}
-
-/* An event from JSON written with ' for ". */
-static cJSON *event_json(const char *js)
-{
-	char *copy = strdup(js);
-	assert_non_null(copy);
-	for (char *p = copy; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	cJSON *root = cJSON_Parse(copy);
-	if (!root)
-		fail_msg("bad test JSON: %s", copy);
-	free(copy);
-	return root;
+	return expr_compile_list(out, cx, ydoc_root(cx->doc));
 }
 
 /* Whether the expressions in yaml hold for the event js. */
@@ -70,9 +32,9 @@ static bool holds(const char *yaml, const char *js)
 	struct event ev;
 	char path[64], err[512];
 
-	if (compile_text(&e, yaml, &names, path, err, sizeof(err)))
+	if (unit_compile(compile_expr, &e, yaml, &names, path, sizeof(path), err, sizeof(err)))
 		fail_msg("compile error: %s", err);
-	assert_int_equal(event_init(&ev, event_json(js), "Test.Log", NULL, names.n), 0);
+	unit_event_init(&ev, js, "Test.Log", NULL, names.n);
 	bool r = expr_eval(e, &ev, NULL);
 	event_free(&ev);
 	expr_free(e);
@@ -80,18 +42,12 @@ static bool holds(const char *yaml, const char *js)
 	return r;
 }
 
-/* yaml must fail to compile with exactly "FILE:line: message". */
+/* yaml must fail to compile with exactly "FILE:line: message", leaving no expression. */
 static void assert_compile_error(const char *yaml, int line, const char *message)
 {
-	struct udm_names names = {0};
 	struct expr *e = (struct expr *)1;
-	char path[64], err[512], want[600];
-
-	assert_int_equal(compile_text(&e, yaml, &names, path, err, sizeof(err)), -EINVAL);
+	unit_assert_compile_error(compile_expr, &e, yaml, line, message);
 	assert_null(e);
-	snprintf(want, sizeof(want), "%s:%d: %s", path, line, message);
-	assert_string_equal(err, want);
-	udm_names_free(&names);
 }
 
 /* ---- Equals and its relatives ---- */
@@ -676,15 +632,13 @@ static void test_expr_p_udm_key_is_interned_and_absent_without_a_data_model(void
 	struct event ev;
 	char path[64], err[512];
 
-	assert_int_equal(compile_text(&e, K("p_udm.username", "Exists"), &names, path, err,
-				      sizeof(err)),
+	assert_int_equal(unit_compile(compile_expr, &e, K("p_udm.username", "Exists"), &names, path,
+				      sizeof(path), err, sizeof(err)),
 			 0);
 	assert_int_equal(names.n, 1);
 	assert_int_equal(udm_find(&names, "username"), 0);
 	/* the raw event's p_udm object is not the data model */
-	assert_int_equal(event_init(&ev, event_json("{'p_udm': {'username': 'x'}}"), "Test.Log",
-				    NULL, names.n),
-			 0);
+	unit_event_init(&ev, "{'p_udm': {'username': 'x'}}", "Test.Log", NULL, names.n);
 	assert_false(expr_eval(e, &ev, NULL));
 	event_free(&ev);
 	expr_free(e);
@@ -812,7 +766,9 @@ static void test_expr_compile_error_deep_key_over_64_steps_names_its_line(void *
 	sprintf(yaml + n, "]\n");
 
 	err[0] = '\0';
-	assert_int_equal(compile_text(&e, yaml, &names, path, err, sizeof(err)), -EINVAL);
+	assert_int_equal(unit_compile(compile_expr, &e, yaml, &names, path, sizeof(path), err,
+				      sizeof(err)),
+			 -EINVAL);
 	snprintf(want, sizeof(want), "%s:2: ", path);
 	if (strncmp(err, want, strlen(want)) != 0)
 		fail_msg("error '%s' does not start with '%s'", err, want);

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "rule.h"
 #include "udm.h"
@@ -14,66 +13,27 @@
 #define HEAD "RuleID: Test.Rule\nLogTypes: [Test.Log]\n"
 #define ALWAYS "Detection:\n  - Condition: AlwaysTrue\n"
 
-static void write_temp(char *path, const char *text)
+/* unit_compile_fn for a rule. */
+static int compile_rule(struct compile_ctx *cx, void *out)
 {
-	strcpy(path, "/tmp/kaa-unit-rule-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	size_t n = strlen(text);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	close(fd);
-}
-
-/* Load yaml as a rule. Returns rule_load's result; path gets the file name, err the error. */
-static int load_rule(struct rule **r, struct udm_names *names, const char *yaml, char *path,
-		     char *err, size_t errsz)
-{
-	struct ydoc d;
-	write_temp(path, yaml);
-	int rc = ydoc_load(&d, path, 1u << 20, err, errsz);
-	unlink(path);
-	if (rc)
-		fail_msg("YAML did not load: %s", err);
-	struct compile_ctx cx = {.doc = &d, .names = names, .err = err, .errsz = errsz};
-	rc = rule_load(r, &cx);
-	ydoc_free(&d);
-	return rc;
+	return rule_load(out, cx);
 }
 
 static struct rule *must_load(struct udm_names *names, const char *yaml)
 {
 	struct rule *r;
 	char path[64], err[512];
-	if (load_rule(&r, names, yaml, path, err, sizeof(err)))
+	if (unit_compile(compile_rule, &r, yaml, names, path, sizeof(path), err, sizeof(err)))
 		fail_msg("rule did not load: %s", err);
 	return r;
 }
 
+/* yaml must fail to load with exactly "FILE:line: message", leaving no rule. */
 static void assert_load_error(const char *yaml, int line, const char *message)
 {
-	struct udm_names names = {0};
 	struct rule *r = (struct rule *)1;
-	char path[64], err[512], want[640];
-
-	assert_int_equal(load_rule(&r, &names, yaml, path, err, sizeof(err)), -EINVAL);
+	unit_assert_compile_error(compile_rule, &r, yaml, line, message);
 	assert_null(r);
-	snprintf(want, sizeof(want), "%s:%d: %s", path, line, message);
-	assert_string_equal(err, want);
-	udm_names_free(&names);
-}
-
-static cJSON *event_json(const char *js)
-{
-	char *copy = strdup(js);
-	assert_non_null(copy);
-	for (char *p = copy; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	cJSON *root = cJSON_Parse(copy);
-	if (!root)
-		fail_msg("bad test JSON: %s", copy);
-	free(copy);
-	return root;
 }
 
 /* A compiled rule with its name table, evaluated against events. */
@@ -94,7 +54,7 @@ static int fixture_eval(struct fixture *f, const char *js)
 {
 	struct event ev;
 	rule_match_free(&f->m);
-	assert_int_equal(event_init(&ev, event_json(js), "Test.Log", NULL, f->names.n), 0);
+	unit_event_init(&ev, js, "Test.Log", NULL, f->names.n);
 	int rc = rule_eval(f->r, &ev, &f->m);
 	event_free(&ev);
 	return rc;

@@ -59,18 +59,6 @@ static void tree_remove(struct tree *t)
 	rmdir(t->dir);
 }
 
-/* Load path; returns the problem count, *msgs the report (caller frees). */
-static int load(struct ruleset **rs, const char *path, char **msgs)
-{
-	size_t n = 0;
-	char *paths[] = {(char *)path};
-	FILE *errs = open_memstream(msgs, &n);
-	assert_non_null(errs);
-	int problems = ruleset_load(rs, paths, 1, errs);
-	fclose(errs);
-	return problems;
-}
-
 #define RULE(id, lt) "AnalysisType: rule\nRuleID: " id "\nLogTypes: [" lt "]\n" \
 		     "Detection: [{Condition: AlwaysTrue}]\n"
 #define MODEL(id, lt) "AnalysisType: datamodel\nDataModelID: " id "\nLogTypes: [" lt "]\n" \
@@ -90,7 +78,7 @@ static void test_ruleset_loads_rules_and_models_recursively_in_name_order(void *
 	tree_file(&t, "notes.txt", "not yaml at all: [");
 	tree_file(&t, ".hidden.yml", "not: [valid");
 
-	assert_int_equal(load(&rs, t.dir, &msgs), 0);
+	assert_int_equal(unit_ruleset_load(&rs, t.dir, &msgs), 0);
 	assert_string_equal(msgs, "");
 	assert_int_equal(rs->nrules, 3);
 	assert_string_equal(rs->rules[0]->id, "A");
@@ -126,7 +114,7 @@ static void test_ruleset_disabled_rules_are_loaded_but_not_indexed(void **state)
 	tree_init(&t);
 	tree_file(&t, "a.yml", RULE("A", "L1") "Enabled: false\n");
 	tree_file(&t, "b.yml", RULE("B", "L1"));
-	assert_int_equal(load(&rs, t.dir, &msgs), 0);
+	assert_int_equal(unit_ruleset_load(&rs, t.dir, &msgs), 0);
 	assert_int_equal(rs->nrules, 2);
 	assert_int_equal(ruleset_find(rs, "L1")->nrules, 1);
 	assert_string_equal(ruleset_find(rs, "L1")->rules[0]->id, "B");
@@ -147,7 +135,7 @@ static void test_ruleset_counts_and_reports_each_bad_file(void **state)
 	const char *d = tree_file(&t, "d.yml", "- a list\n");
 	tree_file(&t, "e.yml", RULE("E", "L1"));
 
-	assert_int_equal(load(&rs, t.dir, &msgs), 4);
+	assert_int_equal(unit_ruleset_load(&rs, t.dir, &msgs), 4);
 	snprintf(want, sizeof(want),
 		 "%s:5: unknown key 'Bogus'\n"
 		 "%s:1: missing AnalysisType (rule or datamodel)\n"
@@ -170,7 +158,7 @@ static void test_ruleset_duplicate_rule_id_is_a_problem(void **state)
 	tree_init(&t);
 	const char *a = tree_file(&t, "a.yml", RULE("Same", "L1"));
 	const char *b = tree_file(&t, "b.yml", RULE("Same", "L2"));
-	assert_int_equal(load(&rs, t.dir, &msgs), 1);
+	assert_int_equal(unit_ruleset_load(&rs, t.dir, &msgs), 1);
 	snprintf(want, sizeof(want), "%s: RuleID 'Same' is already defined in %s\n", b, a);
 	assert_string_equal(msgs, want);
 	free(msgs);
@@ -187,7 +175,7 @@ static void test_ruleset_two_models_for_one_log_type_is_a_problem(void **state)
 	const char *a = tree_file(&t, "a.yml", MODEL("M1", "L1"));
 	const char *b = tree_file(&t, "b.yml", MODEL("M2", "L0, L1"));
 	tree_file(&t, "c.yml", MODEL("M3", "L1") "Enabled: false\n");
-	assert_int_equal(load(&rs, t.dir, &msgs), 1);
+	assert_int_equal(unit_ruleset_load(&rs, t.dir, &msgs), 1);
 	snprintf(want, sizeof(want), "%s: log type 'L1' already has the data model M1 (%s)\n", b,
 		 a);
 	assert_string_equal(msgs, want);
@@ -203,7 +191,7 @@ static void test_ruleset_a_file_named_directly_is_loaded_whatever_its_name(void 
 	char *msgs;
 	tree_init(&t);
 	const char *p = tree_file(&t, "rule.txt", RULE("T", "L1"));
-	assert_int_equal(load(&rs, p, &msgs), 0);
+	assert_int_equal(unit_ruleset_load(&rs, p, &msgs), 0);
 	assert_int_equal(rs->nrules, 1);
 	free(msgs);
 	ruleset_free(rs);
@@ -214,7 +202,7 @@ static void test_ruleset_missing_path_is_a_problem(void **state)
 {
 	struct ruleset *rs;
 	char *msgs;
-	assert_int_equal(load(&rs, "/nonexistent/kaa-rules", &msgs), 1);
+	assert_int_equal(unit_ruleset_load(&rs, "/nonexistent/kaa-rules", &msgs), 1);
 	assert_string_equal(msgs, "/nonexistent/kaa-rules: No such file or directory\n");
 	assert_non_null(rs);
 	assert_int_equal(rs->nrules, 0);
@@ -226,7 +214,7 @@ static void test_ruleset_shipped_rules_load_without_problems(void **state)
 {
 	struct ruleset *rs;
 	char *msgs;
-	assert_int_equal(load(&rs, KAA_RULES_DIR, &msgs), 0);
+	assert_int_equal(unit_ruleset_load(&rs, KAA_RULES_DIR, &msgs), 0);
 	assert_string_equal(msgs, "");
 	assert_int_equal(rs->nrules, 1);
 	assert_int_equal(rs->nmodels, 4);

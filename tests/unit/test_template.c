@@ -3,25 +3,10 @@
 #include "unit.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 #include "event.h"
 #include "template.h"
 #include "udm.h"
-
-static cJSON *event_json(const char *js)
-{
-	char *copy = strdup(js);
-	assert_non_null(copy);
-	for (char *p = copy; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	cJSON *root = cJSON_Parse(copy);
-	if (!root)
-		fail_msg("bad test JSON: %s", copy);
-	free(copy);
-	return root;
-}
 
 /* Render template text for the event js and compare with want. */
 static void assert_renders(const char *text, const char *js, const char *want)
@@ -35,7 +20,7 @@ static void assert_renders(const char *text, const char *js, const char *want)
 	if (tmpl_compile(&t, text, &names, err, sizeof(err)))
 		fail_msg("template '%s' did not compile: %s", text, err);
 	assert_string_equal(tmpl_text(t), text);
-	assert_int_equal(event_init(&ev, event_json(js), "Test.Log", NULL, names.n), 0);
+	unit_event_init(&ev, js, "Test.Log", NULL, names.n);
 	sbuf_init(&out, 0);
 	assert_int_equal(tmpl_render(t, &ev, &out), 0);
 	assert_string_equal(sbuf_cstr(&out), want);

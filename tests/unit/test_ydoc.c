@@ -9,32 +9,12 @@
 
 #include "ydoc.h"
 
-/* Write text to a new temporary file; its name goes to path (at least 32 bytes). */
-static void write_temp(char *path, const char *text)
-{
-	strcpy(path, "/tmp/kaa-unit-ydoc-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	size_t n = strlen(text);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	close(fd);
-}
-
-/* Load text as a document; returns ydoc_load's result, err gets its message. */
-static int load_text(struct ydoc *d, const char *text, char *path, char *err, size_t errsz)
-{
-	write_temp(path, text);
-	int rc = ydoc_load(d, path, 1u << 20, err, errsz);
-	unlink(path);
-	return rc;
-}
-
 /* The JSON form of text's root, printed compactly. Caller frees. */
 static char *json_of(const char *text)
 {
 	struct ydoc d;
 	char path[64], err[256];
-	assert_int_equal(load_text(&d, text, path, err, sizeof(err)), 0);
+	assert_int_equal(unit_ydoc_load(&d, text, path, sizeof(path), err, sizeof(err)), 0);
 	cJSON *j = ydoc_to_json(&d, ydoc_root(&d));
 	assert_non_null(j);
 	char *s = cJSON_PrintUnformatted(j);
@@ -56,7 +36,7 @@ static cJSON *scalar_of(const char *scalar)
 	struct ydoc d;
 	char path[64], err[256], text[256];
 	snprintf(text, sizeof(text), "v: %s\n", scalar);
-	assert_int_equal(load_text(&d, text, path, err, sizeof(err)), 0);
+	assert_int_equal(unit_ydoc_load(&d, text, path, sizeof(path), err, sizeof(err)), 0);
 	cJSON *j = ydoc_to_json(&d, ydoc_root(&d));
 	ydoc_free(&d);
 	assert_non_null(j);
@@ -221,7 +201,7 @@ static void test_ydoc_syntax_error_carries_file_and_line(void **state)
 {
 	struct ydoc d;
 	char path[64], err[512], want[128];
-	int rc = load_text(&d, "a: 1\nb: 2\n  c: 3\n", path, err, sizeof(err));
+	int rc = unit_ydoc_load(&d, "a: 1\nb: 2\n  c: 3\n", path, sizeof(path), err, sizeof(err));
 	assert_int_equal(rc, -EINVAL);
 	snprintf(want, sizeof(want), "%s:3: YAML error", path);
 	if (strncmp(err, want, strlen(want)) != 0)
@@ -234,7 +214,8 @@ static void test_ydoc_unclosed_flow_sequence_error_names_the_line_it_opens_on(vo
 {
 	struct ydoc d;
 	char path[64], err[512], want[128];
-	int rc = load_text(&d, "# comment\nLogTypes: [a, b\nRuleID: x\n", path, err, sizeof(err));
+	int rc = unit_ydoc_load(&d, "# comment\nLogTypes: [a, b\nRuleID: x\n", path, sizeof(path),
+				err, sizeof(err));
 	assert_int_equal(rc, -EINVAL);
 	snprintf(want, sizeof(want), "%s:2: ", path);
 	if (strncmp(err, want, strlen(want)) != 0)
@@ -245,7 +226,7 @@ static void test_ydoc_empty_file_is_an_error_at_line_1(void **state)
 {
 	struct ydoc d;
 	char path[64], err[512], want[128];
-	int rc = load_text(&d, "# nothing here\n", path, err, sizeof(err));
+	int rc = unit_ydoc_load(&d, "# nothing here\n", path, sizeof(path), err, sizeof(err));
 	assert_int_equal(rc, -EINVAL);
 	snprintf(want, sizeof(want), "%s:1: empty document", path);
 	assert_string_equal(err, want);
@@ -264,7 +245,7 @@ static void test_ydoc_file_larger_than_max_is_refused(void **state)
 {
 	struct ydoc d;
 	char path[64], err[512];
-	write_temp(path, "a: 123456789\n");
+	unit_write_temp(path, sizeof(path), "a: 123456789\n");
 	int rc = ydoc_load(&d, path, 12, err, sizeof(err));
 	unlink(path);
 	assert_int_equal(rc, -EFBIG);
@@ -275,7 +256,9 @@ static void test_ydoc_line_is_one_based_per_node(void **state)
 {
 	struct ydoc d;
 	char path[64], err[256];
-	assert_int_equal(load_text(&d, "a: 1\n\nb:\n  - x\n", path, err, sizeof(err)), 0);
+	assert_int_equal(unit_ydoc_load(&d, "a: 1\n\nb:\n  - x\n", path, sizeof(path), err,
+					sizeof(err)),
+			 0);
 	yaml_node_t *root = ydoc_root(&d);
 	assert_true(ydoc_is_map(root));
 	int lines[4], i = 0;
@@ -297,8 +280,8 @@ static void test_ydoc_bool_and_long_accept_only_plain_scalars(void **state)
 {
 	struct ydoc d;
 	char path[64], err[256];
-	assert_int_equal(load_text(&d, "[true, 'true', 42, '42', 4x, yes]\n", path, err,
-				   sizeof(err)),
+	assert_int_equal(unit_ydoc_load(&d, "[true, 'true', 42, '42', 4x, yes]\n", path,
+					sizeof(path), err, sizeof(err)),
 			 0);
 	yaml_node_t *seq = ydoc_root(&d), *n[6];
 	int i = 0;

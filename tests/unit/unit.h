@@ -1,5 +1,6 @@
 /* Common includes for the cmocka unit tests: one test file per agent module, named
- * tests/unit/test_MODULE.c, each test named for the behaviour it pins down. */
+ * tests/unit/test_MODULE.c, each test named for the behaviour it pins down. The helpers below
+ * (tests/unit/unit.c) are the ones more than one test file needs. */
 #ifndef KAA_UNIT_H
 #define KAA_UNIT_H
 
@@ -9,5 +10,43 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+
+struct compile_ctx;
+struct datamodel;
+struct event;
+struct ruleset;
+struct udm_names;
+struct ydoc;
+
+/* Write text to a new temporary file; its name goes to path. */
+void unit_write_temp(char *path, size_t pathsz, const char *text);
+
+/* Load text via a temp file (name to path, then removed); ydoc_load's rc; caller ydoc_frees d. */
+int unit_ydoc_load(struct ydoc *d, const char *text, char *path, size_t pathsz, char *err,
+		   size_t errsz);
+
+/* Compiles cx's document into out (the caller's T **); returns the compiler's result. */
+typedef int unit_compile_fn(struct compile_ctx *cx, void *out);
+
+/* Compile yaml (bad YAML fails the test) into out; returns compile's rc; caller frees *out. */
+int unit_compile(unit_compile_fn *compile, void *out, const char *yaml, struct udm_names *names,
+		 char *path, size_t pathsz, char *err, size_t errsz);
+
+/* yaml must fail to compile: -EINVAL, error exactly "FILE:line: message"; caller checks *out. */
+void unit_assert_compile_error(unit_compile_fn *compile, void *out, const char *yaml, int line,
+			       const char *message);
+
+/* event_init ev (must give 0) for JSON js written with ' for "; the caller event_frees ev. */
+void unit_event_init(struct event *ev, const char *js, const char *log_type,
+		     const struct datamodel *dm, size_t n_udm);
+
+/* Load path into *rs, its report into *msgs; returns the problem count; caller frees both. */
+int unit_ruleset_load(struct ruleset **rs, const char *path, char **msgs);
+
+/* cmocka setup: *state = the ruleset under path, or -1 (report on stderr) on any problem. */
+int unit_ruleset_setup(void **state, const char *path);
+
+/* cmocka teardown for unit_ruleset_setup: frees the ruleset in *state. */
+int unit_ruleset_teardown(void **state);
 
 #endif

@@ -1,0 +1,111 @@
+/* Helpers shared by the unit tests (declared in unit.h). */
+#include "unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "expr.h"
+#include "ruleset.h"
+#include "udm.h"
+#include "ydoc.h"
+
+void unit_write_temp(char *path, size_t pathsz, const char *text)
+{
+	snprintf(path, pathsz, "/tmp/kaa-unit-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	size_t n = strlen(text);
+	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	close(fd);
+}
+
+int unit_ydoc_load(struct ydoc *d, const char *text, char *path, size_t pathsz, char *err,
+		   size_t errsz)
+{
+	unit_write_temp(path, pathsz, text);
+	int rc = ydoc_load(d, path, 1u << 20, err, errsz);
+	unlink(path);
+	return rc;
+}
+
+int unit_compile(unit_compile_fn *compile, void *out, const char *yaml, struct udm_names *names,
+		 char *path, size_t pathsz, char *err, size_t errsz)
+{
+	struct ydoc d;
+	if (unit_ydoc_load(&d, yaml, path, pathsz, err, errsz))
+		fail_msg("YAML did not load: %s", err);
+	struct compile_ctx cx = {.doc = &d, .names = names, .err = err, .errsz = errsz};
+	int rc = compile(&cx, out);
+	ydoc_free(&d);
+	return rc;
+}
+
+void unit_assert_compile_error(unit_compile_fn *compile, void *out, const char *yaml, int line,
+			       const char *message)
+{
+	struct udm_names names = {0};
+	char path[64], err[512], want[640];
+
+	assert_int_equal(unit_compile(compile, out, yaml, &names, path, sizeof(path), err,
+				      sizeof(err)),
+			 -EINVAL);
+	snprintf(want, sizeof(want), "%s:%d: %s", path, line, message);
+	assert_string_equal(err, want);
+	udm_names_free(&names);
+}
+
+/* The JSON js, written with ' for ", as a tree (the caller owns it); bad JSON fails the test. */
+static cJSON *event_json(const char *js)
+{
+	char *copy = strdup(js);
+	assert_non_null(copy);
+	for (char *p = copy; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	cJSON *root = cJSON_Parse(copy);
+	if (!root)
+		fail_msg("bad test JSON: %s", copy);
+	free(copy);
+	return root;
+}
+
+void unit_event_init(struct event *ev, const char *js, const char *log_type,
+		     const struct datamodel *dm, size_t n_udm)
+{
+	assert_int_equal(event_init(ev, event_json(js), log_type, dm, n_udm), 0);
+}
+
+int unit_ruleset_load(struct ruleset **rs, const char *path, char **msgs)
+{
+	size_t n = 0;
+	char *paths[] = {(char *)path};
+	FILE *errs = open_memstream(msgs, &n);
+	assert_non_null(errs);
+	int problems = ruleset_load(rs, paths, 1, errs);
+	fclose(errs);
+	return problems;
+}
+
+int unit_ruleset_setup(void **state, const char *path)
+{
+	struct ruleset *rs;
+	char *msgs;
+	if (unit_ruleset_load(&rs, path, &msgs) != 0) {
+		fprintf(stderr, "loading %s: %s", path, msgs);
+		free(msgs);
+		ruleset_free(rs);
+		return -1;
+	}
+	free(msgs);
+	*state = rs;
+	return 0;
+}
+
+int unit_ruleset_teardown(void **state)
+{
+	ruleset_free(*state);
+	return 0;
+}
