@@ -1,6 +1,7 @@
 #include "dedup.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,4 +177,66 @@ void dedup_alert_id(const struct alert_group *g, char out[33])
 		h1 = (h1 ^ 0x1f) * 1099511628211ULL;
 	}
 	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+}
+cJSON *dedup_save(const struct dedup_table *t)
+{
+	cJSON *arr = cJSON_CreateArray();
+	if (!arr)
+		return NULL;
+	for (const struct alert_group *g = t->head; g; g = g->next) {
+		cJSON *o = cJSON_CreateObject();
+		if (!o) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+		cJSON_AddItemToArray(arr, o);
+		cJSON_AddStringToObject(o, "rule", g->rule->id);
+		cJSON_AddStringToObject(o, "dedup", g->dedup);
+		cJSON_AddNumberToObject(o, "window_start", (double)g->window_start);
+		cJSON_AddNumberToObject(o, "window_end", (double)g->window_end);
+		cJSON_AddNumberToObject(o, "first_seen", (double)g->first_seen);
+		cJSON_AddNumberToObject(o, "last_seen", (double)g->last_seen);
+		cJSON_AddNumberToObject(o, "count", (double)g->count);
+		cJSON_AddBoolToObject(o, "alerted", g->alerted);
+	}
+	return arr;
+}
+
+int dedup_restore(struct dedup_table *t, const cJSON *saved,
+		  const struct rule *(*find)(void *arg, const char *id), void *arg)
+{
+	size_t restored = 0;
+	if (!saved || !cJSON_IsArray(saved))
+		return 0;
+	for (const cJSON *o = saved->child; o; o = o->next) {
+		const cJSON *rid = cJSON_GetObjectItemCaseSensitive(o, "rule");
+		const cJSON *dd = cJSON_GetObjectItemCaseSensitive(o, "dedup");
+		const cJSON *f[6];
+		static const char *const keys[] = {"window_start", "window_end", "first_seen",
+						   "last_seen",	   "count"};
+		bool ok = cJSON_IsString(rid) && cJSON_IsString(dd);
+		for (size_t i = 0; ok && i < 5; i++) {
+			f[i] = cJSON_GetObjectItemCaseSensitive(o, keys[i]);
+			/* whole numbers a 64-bit integer holds; a count of at least one */
+			ok = cJSON_IsNumber(f[i]) && f[i]->valuedouble == floor(f[i]->valuedouble) &&
+			     fabs(f[i]->valuedouble) < 9.0e18 && (i < 4 || f[i]->valuedouble >= 1);
+		}
+		const struct rule *r = ok ? find(arg, rid->valuestring) : NULL;
+		if (!r)
+			continue; /* malformed, or the rule is gone: its windows go with it */
+		struct alert_group *g;
+		bool first;
+		int64_t ws = (int64_t)f[0]->valuedouble;
+		int rc = dedup_record(t, r, dd->valuestring, ws, &g, &first, NULL, NULL);
+		if (rc < 0)
+			return rc;
+		g->window_start = ws;
+		g->window_end = (int64_t)f[1]->valuedouble;
+		g->first_seen = (int64_t)f[2]->valuedouble;
+		g->last_seen = (int64_t)f[3]->valuedouble;
+		g->count = (uint64_t)f[4]->valuedouble;
+		g->alerted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "alerted"));
+		restored++;
+	}
+	return (int)restored;
 }

@@ -62,6 +62,13 @@ void dedup_set_weight(struct dedup_table *t, struct alert_group *g, size_t weigh
  * table is empty, or the error from close_fn. */
 int dedup_close_oldest(struct dedup_table *t, dedup_close_fn close_fn, void *arg);
 
+/* The open windows as JSON (for the state file). Returns a new array or NULL. */
+cJSON *dedup_save(const struct dedup_table *t);
+/* Put saved windows back; find maps a rule id to the rule (NULL: the rule is gone and its
+ * windows are dropped). Returns how many were restored, or -ENOMEM. */
+int dedup_restore(struct dedup_table *t, const cJSON *saved,
+		  const struct rule *(*find)(void *arg, const char *id), void *arg);
+
 /* A stable id for the alert: the same rule, dedup string and window start give the same
  * 32 hex digits on every run and every retry. out must hold 33 bytes. */
 void dedup_alert_id(const struct alert_group *g, char out[33]);

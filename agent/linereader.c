@@ -17,6 +17,32 @@ int linereader_init(struct linereader *lr, int fd, size_t max_line)
 	return lr->buf ? 0 : -ENOMEM;
 }
 
+int linereader_init_follow(struct linereader *lr, int fd, size_t max_line, uint64_t start_offset)
+{
+	int rc = linereader_init(lr, fd, max_line);
+	lr->follow = true;
+	lr->consumed = start_offset;
+	return rc;
+}
+
+void linereader_set_final(struct linereader *lr)
+{
+	lr->follow = false;
+}
+
+void linereader_reset(struct linereader *lr, uint64_t offset)
+{
+	lr->start = lr->end = 0;
+	lr->consumed = offset;
+	lr->skipping = false;
+	lr->eof = false;
+}
+
+uint64_t linereader_read_offset(const struct linereader *lr)
+{
+	return lr->consumed + (lr->end - lr->start);
+}
+
 void linereader_free(struct linereader *lr)
 {
 	free(lr->buf);
@@ -69,6 +95,7 @@ int linereader_next(struct linereader *lr, struct line *out)
 				out->len = lr->skipped;
 				out->no = ++lr->lineno;
 				out->offset = lr->skip_offset;
+				out->next = lr->consumed;
 				out->too_long = true;
 				return 1;
 			}
@@ -88,6 +115,7 @@ int linereader_next(struct linereader *lr, struct line *out)
 			size_t adv = len + (nl ? 1 : 0);
 			lr->start += adv;
 			lr->consumed += adv;
+			out->next = lr->consumed;
 			return 1;
 		} else if (avail > lr->max_line) {
 			lr->skipping = true;
@@ -104,12 +132,18 @@ int linereader_next(struct linereader *lr, struct line *out)
 		}
 		ssize_t n;
 		do {
-			n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
-		} while (n < 0 && errno == EINTR);
+			if (lr->read_fn)
+				n = lr->read_fn(lr->read_ctx, lr->buf + lr->end, lr->cap - lr->end);
+			else
+				n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
+		} while (n < 0 && !lr->read_fn && errno == EINTR);
 		if (n < 0)
-			return -errno;
-		if (n == 0)
+			return lr->read_fn ? (int)n : -errno;
+		if (n == 0) {
+			if (lr->follow)
+				return 0; /* nothing more yet: keep any partial line */
 			lr->eof = true;
+		}
 		lr->end += (size_t)n;
 	}
 }
