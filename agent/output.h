@@ -1,0 +1,45 @@
+/* output: where alert records go (this issue: stdout and files, JSON lines). Records are
+ * queued in memory and written by output_flush, which makes them durable (fsync on files)
+ * before the caller may advance its input checkpoints. A failed flush keeps what was not
+ * written and is retried: nothing is dropped. */
+#ifndef KAA_OUTPUT_H
+#define KAA_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "sbuf.h"
+
+struct output {
+	const struct output_config *cfg;
+	char *name; /* "stdout" or the file path, for messages */
+	int fd;
+	bool owns_fd;
+	struct sbuf pending; /* records not yet written */
+	size_t written;      /* bytes of pending already written (a short or failed write) */
+	bool failing;        /* the last flush failed (logged once until it recovers) */
+	unsigned long long records, bytes;
+};
+
+struct outputs {
+	struct output *v;
+	size_t n;
+};
+
+/* Open every configured output. Returns 0 or -errno with the reason in err. */
+int outputs_open(struct outputs *o, const struct config *cfg, char *err, size_t errsz);
+void outputs_close(struct outputs *o);
+/* Queue one record (a complete JSON line without the newline) for every output.
+ * Returns 0 or -ENOMEM (the queue is bounded: OUTPUT_MAX_PENDING). */
+int outputs_queue(struct outputs *o, const char *rec, size_t len);
+/* Bytes queued and not yet written, the largest over the outputs (written bytes wait only
+ * for their fsync, which outputs_flush retries). */
+size_t outputs_pending(const struct outputs *o);
+/* Write and fsync everything queued. Returns 0 when every output is durable, else the first
+ * -errno (each failure is logged once, and its recovery too). */
+int outputs_flush(struct outputs *o);
+
+#define OUTPUT_MAX_PENDING (64u << 20)
+
+#endif
