@@ -6,11 +6,12 @@
 VERSION   := 0.1.0
 OUT       := build
 CC        ?= cc
-PKGS      := yaml-0.1 libcjson
-DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev libcmocka-dev jq
+PKGS      := yaml-0.1 libcjson zlib
+DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev zlib1g-dev libcmocka-dev \
+             jq python3 util-linux
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson -lz)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
@@ -41,7 +42,7 @@ help:
 	@echo 'make            build $(OUT)/kube-audit-agent'
 	@echo 'make deps       install missing Debian build and test packages (needs root)'
 	@echo 'make test       every test (unit + integration) under ASan and UBSan'
-	@echo 'make run        evaluate the bundled example audit log and print its alerts'
+	@echo 'make run        follow the bundled example log as it is written, print alerts (Ctrl-C)'
 	@echo 'make clean      remove $(OUT)/'
 
 # release build
@@ -96,8 +97,8 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)echo '== kube-audit-agent test rules/ =='
 	$(Q)$(OUT)/kube-audit-agent test rules | tail -n 1
-	$(Q)echo '== kube-audit-agent eval examples/audit.log =='
-	$(Q)$(OUT)/kube-audit-agent eval examples/audit.log
+	$(Q)echo '== kube-audit-agent run: following the example audit log as it is written (Ctrl-C stops) =='
+	$(Q)AGENT=$(CURDIR)/$(OUT)/kube-audit-agent examples/run-demo.sh
 
 clean:
 	rm -rf $(OUT)

@@ -11,5 +11,7 @@
 
 int cmd_eval(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
 
 #endif

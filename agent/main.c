@@ -10,6 +10,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage: kube-audit-agent COMMAND [OPTIONS]\n"
 		   "\n"
 		   "Commands:\n"
+		   "  run --config FILE follow the audit logs and write alerts (the daemon)\n"
+		   "  check-config --config FILE\n"
+		   "                    validate a configuration and print it\n"
 		   "  test [PATH...]    run every rule's embedded tests\n"
 		   "  eval [FILE|-]     evaluate saved audit events and print the alerts\n"
 		   "  version           print the version\n"
@@ -28,6 +31,10 @@ int main(int argc, char **argv)
 		return cmd_test(argc - 1, argv + 1);
 	if (!strcmp(cmd, "eval"))
 		return cmd_eval(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check-config"))
+		return cmd_check_config(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("kube-audit-agent %s\n", KAA_VERSION);
 		return 0;
