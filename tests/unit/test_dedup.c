@@ -344,6 +344,195 @@ static void test_dedup_alert_id_differs_per_window_dedup_and_rule(void **state)
 	dedup_free(&t);
 }
 
+/* dedup_save / dedup_restore: the open windows across a restart. */
+static const struct rule *find_in(void *arg, const char *id)
+{
+	struct rule **rules = arg;
+	for (; *rules; rules++)
+		if (!strcmp((*rules)->id, id))
+			return *rules;
+	return NULL;
+}
+
+/* find for tests that count the look-ups. */
+struct finder {
+	struct rule **rules;
+	int calls;
+};
+
+static const struct rule *find_counting(void *arg, const char *id)
+{
+	struct finder *f = arg;
+	f->calls++;
+	return find_in(f->rules, id);
+}
+
+static void test_dedup_save_then_restore_gives_the_same_windows(void **state)
+{
+	struct dedup_table t, back;
+	struct rule r = make_rule("R", 60, 1), s = make_rule("S", 10, 3);
+	struct rule *rules[] = {&r, &s, NULL};
+	struct alert_group *g;
+	bool first;
+	char id_a[33], id_b[33], id_a2[33];
+
+	assert_int_equal(dedup_init(&t, 16), 0);
+	assert_int_equal(dedup_record(&t, &r, "a", 1000, &g, &first, NULL, NULL), DEDUP_NEW_ALERT);
+	assert_int_equal(dedup_record(&t, &r, "a", 2 * MINUTE, &g, &first, NULL, NULL),
+			 DEDUP_UPDATE);
+	dedup_alert_id(g, id_a);
+	assert_int_equal(dedup_record(&t, &s, "b", 3 * MINUTE, &g, &first, NULL, NULL),
+			 DEDUP_HELD);
+	dedup_alert_id(g, id_b);
+
+	cJSON *saved = dedup_save(&t);
+	assert_non_null(saved);
+	assert_int_equal(cJSON_GetArraySize(saved), 2);
+	dedup_free(&t);
+	assert_int_equal(dedup_init(&back, 4), 0);
+	assert_int_equal(dedup_restore(&back, saved, find_in, rules), 2);
+	cJSON_Delete(saved);
+
+	assert_int_equal(back.count, 2);
+	const struct alert_group *a = back.head, *b = back.tail;
+	assert_ptr_equal(a->rule, &r);
+	assert_string_equal(a->dedup, "a");
+	assert_int_equal(a->window_start, 1000);
+	assert_int_equal(a->window_end, 1000 + 60 * MINUTE);
+	assert_int_equal(a->first_seen, 1000);
+	assert_int_equal(a->last_seen, 2 * MINUTE);
+	assert_int_equal(a->count, 2);
+	assert_true(a->alerted);
+	dedup_alert_id(a, id_a2);
+	assert_string_equal(id_a2, id_a);
+	assert_ptr_equal(b->rule, &s);
+	assert_string_equal(b->dedup, "b");
+	assert_int_equal(b->window_start, 3 * MINUTE);
+	assert_int_equal(b->window_end, 13 * MINUTE);
+	assert_int_equal(b->count, 1);
+	assert_false(b->alerted);
+	dedup_alert_id(b, id_a2);
+	assert_string_equal(id_a2, id_b);
+
+	/* and they go on as if there had been no restart */
+	assert_int_equal(dedup_record(&back, &r, "a", 5 * MINUTE, &g, &first, NULL, NULL),
+			 DEDUP_UPDATE);
+	assert_int_equal(g->count, 3);
+	assert_int_equal(dedup_record(&back, &s, "b", 4 * MINUTE, &g, &first, NULL, NULL),
+			 DEDUP_HELD);
+	assert_int_equal(dedup_record(&back, &s, "b", 5 * MINUTE, &g, &first, NULL, NULL),
+			 DEDUP_NEW_ALERT);
+	assert_int_equal(g->count, 3);
+	dedup_free(&back);
+}
+
+static void test_dedup_save_of_an_empty_table_is_an_empty_list(void **state)
+{
+	struct dedup_table t;
+
+	assert_int_equal(dedup_init(&t, 4), 0);
+	cJSON *saved = dedup_save(&t);
+	assert_true(cJSON_IsArray(saved));
+	assert_int_equal(cJSON_GetArraySize(saved), 0);
+	cJSON_Delete(saved);
+	dedup_free(&t);
+}
+
+static void test_dedup_restore_drops_the_windows_of_unknown_rules(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 60, 1);
+	struct rule *rules[] = {&r, NULL};
+	cJSON *saved = cJSON_Parse(
+		"[{\"rule\":\"Gone\",\"dedup\":\"x\",\"window_start\":0,\"window_end\":1,"
+		"\"first_seen\":0,\"last_seen\":0,\"count\":1,\"alerted\":true},"
+		"{\"rule\":\"R\",\"dedup\":\"y\",\"window_start\":0,\"window_end\":1,"
+		"\"first_seen\":0,\"last_seen\":0,\"count\":4,\"alerted\":true}]");
+
+	assert_non_null(saved);
+	assert_int_equal(dedup_init(&t, 4), 0);
+	assert_int_equal(dedup_restore(&t, saved, find_in, rules), 1);
+	cJSON_Delete(saved);
+	assert_int_equal(t.count, 1);
+	assert_string_equal(t.head->rule->id, "R");
+	assert_string_equal(t.head->dedup, "y");
+	assert_int_equal(t.head->count, 4);
+	assert_int_equal(t.head->window_end, 1); /* as saved, not recomputed from the rule */
+	dedup_free(&t);
+}
+
+static void test_dedup_restore_skips_malformed_entries(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 60, 1);
+	struct rule *rules[] = {&r, NULL};
+	struct finder f = {rules, 0};
+	cJSON *saved = cJSON_Parse(
+		"[5, \"R\", null,"
+		"{\"dedup\":\"no-rule\",\"window_start\":0,\"window_end\":1,\"first_seen\":0,"
+		"\"last_seen\":0,\"count\":1},"
+		"{\"rule\":\"R\",\"window_start\":0,\"window_end\":1,\"first_seen\":0,"
+		"\"last_seen\":0,\"count\":1},"
+		"{\"rule\":7,\"dedup\":\"rule-not-a-string\",\"window_start\":0,\"window_end\":1,"
+		"\"first_seen\":0,\"last_seen\":0,\"count\":1},"
+		"{\"rule\":\"R\",\"dedup\":\"count-a-string\",\"window_start\":0,"
+		"\"window_end\":1,\"first_seen\":0,\"last_seen\":0,\"count\":\"1\"},"
+		"{\"rule\":\"R\",\"dedup\":\"no-window-end\",\"window_start\":0,"
+		"\"first_seen\":0,\"last_seen\":0,\"count\":1},"
+		"{\"rule\":\"R\",\"dedup\":\"good\",\"window_start\":0,\"window_end\":1,"
+		"\"first_seen\":0,\"last_seen\":0,\"count\":1}]");
+
+	assert_non_null(saved);
+	assert_int_equal(dedup_init(&t, 4), 0);
+	assert_int_equal(dedup_restore(&t, saved, find_counting, &f), 1);
+	cJSON_Delete(saved);
+	assert_int_equal(t.count, 1);
+	assert_string_equal(t.head->dedup, "good");
+	assert_int_equal(f.calls, 1); /* a malformed entry is not even looked up */
+	dedup_free(&t);
+}
+
+static void test_dedup_restore_of_nothing_or_a_non_list_restores_nothing(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 60, 1);
+	struct rule *rules[] = {&r, NULL};
+	cJSON *obj = cJSON_Parse("{\"rule\":\"R\"}");
+
+	assert_int_equal(dedup_init(&t, 4), 0);
+	assert_int_equal(dedup_restore(&t, NULL, find_in, rules), 0);
+	assert_int_equal(dedup_restore(&t, obj, find_in, rules), 0);
+	assert_int_equal(t.count, 0);
+	cJSON_Delete(obj);
+	dedup_free(&t);
+}
+
+/* A count of -1 or a time of 1e300 is not a window the agent wrote; converting it to an
+ * integer is undefined behaviour, so such an entry is malformed and skipped. */
+static void test_dedup_restore_skips_numbers_that_are_not_times_or_counts(void **state)
+{
+	struct dedup_table t;
+	struct rule r = make_rule("R", 60, 1);
+	struct rule *rules[] = {&r, NULL};
+	cJSON *saved = cJSON_Parse(
+		"[{\"rule\":\"R\",\"dedup\":\"negative-count\",\"window_start\":0,"
+		"\"window_end\":1,\"first_seen\":0,\"last_seen\":0,\"count\":-1},"
+		"{\"rule\":\"R\",\"dedup\":\"huge-time\",\"window_start\":1e300,"
+		"\"window_end\":1e300,\"first_seen\":0,\"last_seen\":0,\"count\":1},"
+		"{\"rule\":\"R\",\"dedup\":\"fractional-count\",\"window_start\":0,"
+		"\"window_end\":1,\"first_seen\":0,\"last_seen\":0,\"count\":1.5}]");
+
+	assert_non_null(saved);
+	assert_int_equal(dedup_init(&t, 4), 0);
+	int restored = dedup_restore(&t, saved, find_in, rules);
+	cJSON_Delete(saved);
+	size_t count = t.count;
+	dedup_free(&t);
+	assert_int_equal(restored, 0);
+	assert_int_equal(count, 0);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +549,12 @@ int main(void)
 		cmocka_unit_test(test_dedup_weights_add_up_and_leave_with_their_group),
 		cmocka_unit_test(test_dedup_alert_id_is_stable_for_the_same_window),
 		cmocka_unit_test(test_dedup_alert_id_differs_per_window_dedup_and_rule),
+		cmocka_unit_test(test_dedup_save_then_restore_gives_the_same_windows),
+		cmocka_unit_test(test_dedup_save_of_an_empty_table_is_an_empty_list),
+		cmocka_unit_test(test_dedup_restore_drops_the_windows_of_unknown_rules),
+		cmocka_unit_test(test_dedup_restore_skips_malformed_entries),
+		cmocka_unit_test(test_dedup_restore_of_nothing_or_a_non_list_restores_nothing),
+		cmocka_unit_test(test_dedup_restore_skips_numbers_that_are_not_times_or_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

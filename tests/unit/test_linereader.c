@@ -3,6 +3,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -252,6 +253,261 @@ static void test_linereader_read_error_is_returned_as_negative_errno(void **stat
 	close(p[1]);
 }
 
+/* Follow mode: a file that grows while it is read. Two descriptors on one unlinked file: one
+ * the reader reads, one the test appends to. */
+struct growing {
+	int rfd, wfd;
+};
+
+static struct growing growing_file(const char *text)
+{
+	char path[64];
+	unit_write_temp(path, sizeof(path), text);
+	struct growing g = {open(path, O_RDONLY | O_CLOEXEC),
+			    open(path, O_WRONLY | O_APPEND | O_CLOEXEC)};
+	unlink(path);
+	assert_true(g.rfd >= 0 && g.wfd >= 0);
+	return g;
+}
+
+static void grow(struct growing *g, const char *text)
+{
+	size_t n = strlen(text);
+	assert_int_equal(write(g->wfd, text, n), (ssize_t)n);
+}
+
+static void growing_close(struct growing *g)
+{
+	close(g->rfd);
+	close(g->wfd);
+}
+
+/* The next line is want at offset (line numbers aside). */
+static void assert_line_at(struct linereader *lr, const char *want, uint64_t offset)
+{
+	struct line l;
+	assert_int_equal(linereader_next(lr, &l), 1);
+	assert_false(l.too_long);
+	assert_int_equal(l.len, strlen(want));
+	assert_memory_equal(l.p, want, l.len);
+	assert_int_equal(l.offset, offset);
+}
+
+static void test_linereader_follow_partial_last_line_waits_for_its_newline(void **state)
+{
+	struct linereader lr;
+	struct growing g = growing_file("a\npar");
+
+	assert_int_equal(linereader_init_follow(&lr, g.rfd, 0, 0), 0);
+	assert_line(&lr, "a", 1, 0);
+	assert_end(&lr);
+	grow(&g, "ti");
+	assert_end(&lr);
+	grow(&g, "al\nnext\n");
+	assert_line(&lr, "partial", 2, 2);
+	assert_line(&lr, "next", 3, 10);
+	assert_end(&lr);
+	linereader_free(&lr);
+	growing_close(&g);
+}
+
+static void test_linereader_follow_empty_file_gives_lines_as_they_arrive(void **state)
+{
+	struct linereader lr;
+	struct growing g = growing_file("");
+
+	assert_int_equal(linereader_init_follow(&lr, g.rfd, 0, 0), 0);
+	assert_end(&lr);
+	grow(&g, "x\n");
+	assert_line(&lr, "x", 1, 0);
+	assert_end(&lr);
+	linereader_free(&lr);
+	growing_close(&g);
+}
+
+static void test_linereader_set_final_returns_the_partial_line(void **state)
+{
+	struct linereader lr;
+	struct growing g = growing_file("a\npar");
+
+	assert_int_equal(linereader_init_follow(&lr, g.rfd, 0, 0), 0);
+	assert_line(&lr, "a", 1, 0);
+	assert_end(&lr);
+	linereader_set_final(&lr);
+	assert_line(&lr, "par", 2, 2);
+	assert_end(&lr);
+	linereader_free(&lr);
+	growing_close(&g);
+}
+
+static void test_linereader_set_final_reads_what_arrived_meanwhile(void **state)
+{
+	struct linereader lr;
+	struct growing g = growing_file("a\npar");
+
+	assert_int_equal(linereader_init_follow(&lr, g.rfd, 0, 0), 0);
+	assert_line(&lr, "a", 1, 0);
+	assert_end(&lr);
+	grow(&g, "tial\nlast");
+	linereader_set_final(&lr);
+	assert_line(&lr, "partial", 2, 2);
+	assert_line(&lr, "last", 3, 10);
+	assert_end(&lr);
+	linereader_free(&lr);
+	growing_close(&g);
+}
+
+static void test_linereader_follow_too_long_line_is_reported_once_its_newline_arrives(
+	void **state)
+{
+	struct linereader lr;
+	struct line l;
+	struct growing g = growing_file("short\n0123456789ABCDEFGHIJ");
+
+	assert_int_equal(linereader_init_follow(&lr, g.rfd, 10, 0), 0);
+	assert_line(&lr, "short", 1, 0);
+	assert_end(&lr);
+	grow(&g, "KL\nok\n");
+	assert_int_equal(linereader_next(&lr, &l), 1);
+	assert_true(l.too_long);
+	assert_int_equal(l.len, 22);
+	assert_int_equal(l.offset, 6);
+	assert_line(&lr, "ok", 3, 29);
+	assert_end(&lr);
+	linereader_free(&lr);
+	growing_close(&g);
+}
+
+static void test_linereader_reset_after_truncation_reads_from_the_new_start(void **state)
+{
+	struct linereader lr;
+	struct growing g = growing_file("aaaa\nbb");
+
+	assert_int_equal(linereader_init_follow(&lr, g.rfd, 0, 0), 0);
+	assert_line(&lr, "aaaa", 1, 0);
+	assert_end(&lr); /* "bb" is buffered, waiting for its newline */
+	assert_int_equal(ftruncate(g.wfd, 0), 0);
+	grow(&g, "c\n");
+	assert_int_equal(lseek(g.rfd, 0, SEEK_SET), 0);
+	linereader_reset(&lr, 0);
+	assert_int_equal(linereader_read_offset(&lr), 0);
+	assert_line_at(&lr, "c", 0);
+	assert_int_equal(linereader_read_offset(&lr), 2);
+	assert_end(&lr);
+	linereader_free(&lr);
+	growing_close(&g);
+}
+
+static void test_linereader_reset_ends_a_too_long_line_being_skipped(void **state)
+{
+	struct linereader lr;
+	struct growing g = growing_file("0123456789ABCDEF");
+
+	assert_int_equal(linereader_init_follow(&lr, g.rfd, 10, 0), 0);
+	assert_end(&lr); /* skipping the over-long line, waiting for its end */
+	assert_int_equal(ftruncate(g.wfd, 0), 0);
+	grow(&g, "ok\n");
+	assert_int_equal(lseek(g.rfd, 0, SEEK_SET), 0);
+	linereader_reset(&lr, 0);
+	assert_line_at(&lr, "ok", 0);
+	linereader_free(&lr);
+	growing_close(&g);
+}
+
+static void test_linereader_read_offset_is_past_every_byte_read(void **state)
+{
+	struct linereader lr;
+	struct growing g = growing_file("0123456789\nab\ncd");
+
+	/* following from byte 11, as after a checkpoint */
+	assert_int_equal(lseek(g.rfd, 11, SEEK_SET), 11);
+	assert_int_equal(linereader_init_follow(&lr, g.rfd, 0, 11), 0);
+	assert_int_equal(linereader_read_offset(&lr), 11);
+	assert_line_at(&lr, "ab", 11);
+	assert_int_equal(linereader_read_offset(&lr), 16); /* "cd" read too */
+	assert_end(&lr);
+	assert_int_equal(linereader_read_offset(&lr), 16);
+	grow(&g, "e\n");
+	assert_line_at(&lr, "cde", 14);
+	assert_int_equal(linereader_read_offset(&lr), 18);
+	linereader_free(&lr);
+	growing_close(&g);
+}
+
+/* A read callback: hands out src a few bytes at a time, or fails. */
+struct source {
+	const char *src;
+	size_t pos, piece;
+	int calls;
+	long fail_with; /* returned on the first call when non-zero */
+};
+
+static long read_source(void *ctx, void *buf, size_t n)
+{
+	struct source *s = ctx;
+	s->calls++;
+	if (s->fail_with && s->calls == 1)
+		return s->fail_with;
+	size_t left = strlen(s->src) - s->pos;
+	if (n > s->piece)
+		n = s->piece;
+	if (n > left)
+		n = left;
+	memcpy(buf, s->src + s->pos, n);
+	s->pos += n;
+	return (long)n;
+}
+
+static void test_linereader_read_callback_supplies_the_bytes(void **state)
+{
+	struct linereader lr;
+	struct source s = {.src = "one\ntwo\nthree", .piece = 3};
+
+	assert_int_equal(linereader_init(&lr, -1, 0), 0);
+	lr.read_fn = read_source;
+	lr.read_ctx = &s;
+	assert_line(&lr, "one", 1, 0);
+	assert_line(&lr, "two", 2, 4);
+	assert_line(&lr, "three", 3, 8);
+	assert_end(&lr);
+	assert_true(s.calls >= 5);
+	linereader_free(&lr);
+}
+
+static void test_linereader_read_callback_error_is_returned(void **state)
+{
+	struct linereader lr;
+	struct line l;
+	struct source s = {.src = "x\n", .piece = 64, .fail_with = -EIO};
+
+	assert_int_equal(linereader_init(&lr, -1, 0), 0);
+	lr.read_fn = read_source;
+	lr.read_ctx = &s;
+	errno = 0;
+	assert_int_equal(linereader_next(&lr, &l), -EIO);
+	linereader_free(&lr);
+}
+
+/* The EINTR retry is for read(2): a callback's error says nothing about errno, and a stale
+ * EINTR (from an interrupted epoll_wait, say) must not turn a failing gzread into a retry
+ * loop. */
+static void test_linereader_read_callback_error_is_not_retried_on_a_stale_eintr(void **state)
+{
+	struct linereader lr;
+	struct line l;
+	struct source s = {.src = "x\n", .piece = 64, .fail_with = -EIO};
+
+	assert_int_equal(linereader_init(&lr, -1, 0), 0);
+	lr.read_fn = read_source;
+	lr.read_ctx = &s;
+	errno = EINTR;
+	int rc = linereader_next(&lr, &l);
+	linereader_free(&lr);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(rc, -EIO);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +523,18 @@ int main(void)
 		cmocka_unit_test(test_linereader_too_long_line_spanning_many_reads_is_skipped),
 		cmocka_unit_test(test_linereader_too_long_last_line_without_newline_is_reported),
 		cmocka_unit_test(test_linereader_read_error_is_returned_as_negative_errno),
+		cmocka_unit_test(test_linereader_follow_partial_last_line_waits_for_its_newline),
+		cmocka_unit_test(test_linereader_follow_empty_file_gives_lines_as_they_arrive),
+		cmocka_unit_test(test_linereader_set_final_returns_the_partial_line),
+		cmocka_unit_test(test_linereader_set_final_reads_what_arrived_meanwhile),
+		cmocka_unit_test(
+			test_linereader_follow_too_long_line_is_reported_once_its_newline_arrives),
+		cmocka_unit_test(test_linereader_reset_after_truncation_reads_from_the_new_start),
+		cmocka_unit_test(test_linereader_reset_ends_a_too_long_line_being_skipped),
+		cmocka_unit_test(test_linereader_read_offset_is_past_every_byte_read),
+		cmocka_unit_test(test_linereader_read_callback_supplies_the_bytes),
+		cmocka_unit_test(test_linereader_read_callback_error_is_returned),
+		cmocka_unit_test(test_linereader_read_callback_error_is_not_retried_on_a_stale_eintr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

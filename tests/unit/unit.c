@@ -2,6 +2,8 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -108,4 +110,47 @@ int unit_ruleset_teardown(void **state)
 {
 	ruleset_free(*state);
 	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+void unit_temp_dir(char *path, size_t pathsz)
+{
+	snprintf(path, pathsz, "/tmp/kaa-unit-XXXXXX");
+	assert_non_null(mkdtemp(path));
+}
+
+void unit_remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *unit_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0;
+	assert_non_null(f);
+	FILE *m = open_memstream(&buf, &n);
+	assert_non_null(m);
+	int c;
+	while ((c = getc(f)) != EOF)
+		putc(c, m);
+	fclose(f);
+	fclose(m);
+	if (len)
+		*len = n;
+	return buf;
+}
+
+void unit_append_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	size_t n = strlen(text);
+	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	close(fd);
 }

@@ -49,4 +49,16 @@ int unit_ruleset_setup(void **state, const char *path);
 /* cmocka teardown for unit_ruleset_setup: frees the ruleset in *state. */
 int unit_ruleset_teardown(void **state);
 
+/* A new empty directory under /tmp (name to path); remove it with unit_remove_tree. */
+void unit_temp_dir(char *path, size_t pathsz);
+
+/* Remove path and everything under it; a missing path is fine. */
+void unit_remove_tree(const char *path);
+
+/* The whole file, NUL-terminated (length to *len unless NULL); caller frees; unreadable fails. */
+char *unit_read_file(const char *path, size_t *len);
+
+/* Append text to path, creating it (mode 0644) when missing; a short write fails the test. */
+void unit_append_file(const char *path, const char *text);
+
 #endif
