@@ -6,12 +6,12 @@
 VERSION   := 0.1.0
 OUT       := build
 CC        ?= cc
-PKGS      := yaml-0.1 libcjson zlib
-DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev zlib1g-dev libcmocka-dev \
-             jq python3 util-linux
+PKGS      := yaml-0.1 libcjson zlib libcurl
+DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev zlib1g-dev libcurl4-openssl-dev libcmocka-dev \
+             jq python3 util-linux openssl
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson -lz)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson -lz -lcurl)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS    ?= -O2 -g

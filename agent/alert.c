@@ -26,6 +26,7 @@ cJSON *alert_record(int outcome, const struct alert_group *g, struct rule_match 
 	cJSON_AddStringToObject(o, "type", outcome == DEDUP_NEW_ALERT ? "alert" : "update");
 	cJSON_AddStringToObject(o, "alert_id", id);
 	cJSON_AddStringToObject(o, "rule_id", r->id);
+	cJSON_AddStringToObject(o, "rule_name", r->display_name ? r->display_name : r->id);
 	cJSON_AddStringToObject(o, "title", m->title);
 	cJSON_AddStringToObject(o, "severity", severity_name(m->severity));
 	cJSON_AddStringToObject(o, "dedup", g->dedup);

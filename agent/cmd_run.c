@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -39,7 +38,7 @@ struct daemon {
 	struct dedup_table dd;
 	struct outputs out;
 	struct tail tail;
-	int ep, sfd, tfd, lockfd;
+	int sfd, tfd, lockfd;
 	bool stopping;
 	bool blocked;       /* outputs failing: reading waits */
 	bool dirty;         /* read progress not yet checkpointed */
@@ -115,7 +114,8 @@ static int on_line(void *arg, struct tail_file *f, const struct line *ln)
 	if (rc == 1 && d->bad_logged++ < RUN_MAX_LOGGED_BAD)
 		log_warn("%s: line at byte %llu skipped: %s (byte %zu of the line)", f->path,
 			 (unsigned long long)ln->offset, de.reason, de.offset);
-	if (d->stopping || outputs_pending(&d->out) > RUN_SOFT_PENDING)
+	/* backpressure: a spool at its max_bytes, or too much waiting for a slow disk */
+	if (d->stopping || outputs_pending(&d->out) > RUN_SOFT_PENDING || outputs_full(&d->out))
 		return 1;
 	return 0;
 }
@@ -250,6 +250,7 @@ static void reload(struct daemon *d)
 		config_free(nc);
 		return;
 	}
+	outputs_reload_tokens(&d->out);
 	/* inputs, outputs, state and line limits belong to open files: they need a restart */
 	bool same_io = nc->ninputs == d->cfg->ninputs && nc->noutputs == d->cfg->noutputs &&
 		       !strcmp(nc->state_dir, d->cfg->state_dir) &&
@@ -327,17 +328,13 @@ static int setup_loop(struct daemon *d)
 	signal(SIGPIPE, SIG_IGN);
 	d->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	d->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (d->sfd < 0 || d->tfd < 0 || d->ep < 0)
+	if (d->sfd < 0 || d->tfd < 0)
 		return -errno;
 	struct itimerspec its = {{1, 0}, {1, 0}};
 	timerfd_settime(d->tfd, 0, &its, NULL);
-	int fds[] = {d->sfd, d->tfd, d->tail.ifd};
-	for (size_t i = 0; i < 3; i++) {
-		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
-		if (epoll_ctl(d->ep, EPOLL_CTL_ADD, fds[i], &ev))
-			return -errno;
-	}
+	/* one wait for everything: curl_multi_poll watches the transfers' sockets and these */
+	if (!d->out.multi && !(d->out.multi = curl_multi_init()))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -376,27 +373,38 @@ static void tick(struct daemon *d)
 static int loop(struct daemon *d)
 {
 	bool more = true; /* read at once after start: files may have data already */
+	long out_wait = -1;
 	for (;;) {
-		struct epoll_event evs[8];
-		int n = epoll_wait(d->ep, evs, 8, more && !d->blocked ? 0 : -1);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.fd == d->sfd)
-				handle_signals(d);
-			else if (evs[i].data.fd == d->tfd)
-				tick(d);
-			else if (evs[i].data.fd == d->tail.ifd && tail_handle_events(&d->tail) < 0)
-				log_error("inotify: %s", strerror(errno));
+		struct curl_waitfd fds[3] = {
+			{.fd = d->sfd, .events = CURL_WAIT_POLLIN},
+			{.fd = d->tfd, .events = CURL_WAIT_POLLIN},
+			{.fd = d->tail.ifd, .events = CURL_WAIT_POLLIN},
+		};
+		bool reading = !d->blocked && !outputs_full(&d->out);
+		int timeout = more && reading ? 0 : 1000;
+		if (out_wait >= 0 && out_wait < timeout)
+			timeout = (int)out_wait;
+		CURLMcode mc = curl_multi_poll(d->out.multi, fds, 3, timeout, NULL);
+		if (mc != CURLM_OK) {
+			log_error("event loop: %s", curl_multi_strerror(mc));
+			return -EIO;
 		}
+		if (fds[0].revents)
+			handle_signals(d);
+		if (fds[1].revents)
+			tick(d);
+		if (fds[2].revents && tail_handle_events(&d->tail) < 0)
+			log_error("inotify: %s", strerror(errno));
 		more = false;
-		if (!d->blocked && !d->stopping) {
+		reading = !d->blocked && !outputs_full(&d->out);
+		if (reading && !d->stopping) {
 			int rc = tail_read(&d->tail, RUN_READ_BUDGET, on_line, d);
 			if (rc < 0 && rc != -EIO)
 				return rc;
 			more = rc == 1 || (rc == 2 && !d->stopping);
 			commit(d);
 		}
+		out_wait = outputs_pump(&d->out);
 		if (d->stopping) {
 			int rc = commit(d);
 			if (rc == -EIO) {
@@ -459,7 +467,7 @@ int cmd_run(int argc, char **argv)
 	if (!path)
 		return status;
 	memset(&d, 0, sizeof(d));
-	d.ep = d.sfd = d.tfd = d.lockfd = -1;
+	d.sfd = d.tfd = d.lockfd = -1;
 	d.tail.ifd = -1;
 	d.cfg_path = path;
 	status = 2;
@@ -486,6 +494,10 @@ int cmd_run(int argc, char **argv)
 	int restored = dedup_restore(&d.dd, st.dedup, find_rule, d.rs);
 	if (restored > 0)
 		log_info("restored %d open dedup windows", restored);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		log_error("libcurl could not be initialised");
+		goto out;
+	}
 	if (outputs_open(&d.out, d.cfg, err, sizeof(err))) {
 		log_error("%s", err);
 		goto out;
@@ -515,8 +527,7 @@ out:
 	dedup_free(&d.dd);
 	ruleset_free(d.rs);
 	config_free(d.cfg);
-	if (d.ep >= 0)
-		close(d.ep);
+	curl_global_cleanup();
 	if (d.sfd >= 0)
 		close(d.sfd);
 	if (d.tfd >= 0)

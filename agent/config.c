@@ -48,8 +48,23 @@ void config_free(struct config *c)
 	}
 	free(c->inputs);
 	for (size_t i = 0; i < c->noutputs; i++) {
-		free(c->outputs[i].path);
-		free(c->outputs[i].format);
+		struct output_config *o = &c->outputs[i];
+		free(o->name);
+		free(o->path);
+		free(o->format);
+		free(o->url);
+		free(o->ca_file);
+		free(o->cert_file);
+		free(o->key_file);
+		free(o->token_file);
+		free(o->index);
+		free(o->source);
+		free(o->sourcetype);
+		for (size_t k = 0; k < o->nheaders; k++) {
+			free(o->headers[k].name);
+			free(o->headers[k].value);
+		}
+		free(o->headers);
 	}
 	free(c->outputs);
 	free(c);
@@ -149,43 +164,202 @@ static int parse_input(struct cfg_ctx *cx, yaml_node_t *n, struct input_config *
 	return 0;
 }
 
-static int parse_output(struct cfg_ctx *cx, yaml_node_t *n, struct output_config *o)
+static int get_bool(struct cfg_ctx *cx, yaml_node_t *v, const char *key, bool *out)
 {
-	static const char *const keys[] = {"type", "path", "format"};
-	static const char *const types[] = {"stdout", "file"};
-	int rc = check_keys(cx, n, "an output", keys, 3);
-	yaml_node_t *type_n = NULL, *format_n = NULL;
+	return ydoc_bool(v, out) ? cerr(cx, v, "'%s' must be true or false", key) : 0;
+}
+
+static int get_num(struct cfg_ctx *cx, yaml_node_t *v, const char *key, long lo, long hi,
+		   long *out)
+{
+	if (ydoc_long(v, out) || *out < lo || *out > hi)
+		return cerr(cx, v, "'%s' must be a whole number from %ld to %ld", key, lo, hi);
+	return 0;
+}
+
+/* A small mapping of numbers: keys[i] into vals[i], each within [lo[i], hi[i]]. */
+static int get_num_map(struct cfg_ctx *cx, yaml_node_t *v, const char *where,
+		       const char *const *keys, size_t n, const long *lo, const long *hi,
+		       long *vals)
+{
+	int rc = check_keys(cx, v, where, keys, n);
 	if (rc)
 		return rc;
-	YDOC_FOREACH_PAIR(cx->doc, n, p)
+	YDOC_FOREACH_PAIR(cx->doc, v, p)
 	{
 		const char *ks = ydoc_str(ydoc_node(cx->doc, p->key));
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(ks, keys[i]) &&
+			    (rc = get_num(cx, ydoc_node(cx->doc, p->value), ks, lo[i], hi[i],
+					  &vals[i])))
+				return rc;
+	}
+	return 0;
+}
+
+static int get_headers(struct cfg_ctx *cx, yaml_node_t *v, struct output_config *o)
+{
+	if (!ydoc_is_map(v))
+		return cerr(cx, v, "'headers' must be a mapping of names to values");
+	size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+	o->headers = calloc(n ? n : 1, sizeof(*o->headers));
+	if (!o->headers)
+		return -ENOMEM;
+	YDOC_FOREACH_PAIR(cx->doc, v, p)
+	{
+		yaml_node_t *k = ydoc_node(cx->doc, p->key);
+		const char *ks = ydoc_str(k);
+		if (!ks || !*ks || strpbrk(ks, ": \r\n\t"))
+			return cerr(cx, k, "header name '%s' is not a valid HTTP header name",
+				    ks ? ks : "?");
+		struct header *h = &o->headers[o->nheaders];
+		int rc = get_str(cx, ydoc_node(cx->doc, p->value), ks, &h->value);
+		if (rc)
+			return rc;
+		if (strpbrk(h->value, "\r\n"))
+			return cerr(cx, k, "header '%s' has a line break in its value", ks);
+		if (!(h->name = strdup(ks)))
+			return -ENOMEM;
+		o->nheaders++;
+	}
+	return 0;
+}
+
+static int parse_output(struct cfg_ctx *cx, yaml_node_t *n, struct output_config *o,
+			size_t index)
+{
+	static const char *const keys[] = {
+		"type",	     "name",	  "path",	      "format",
+		"url",	     "ca_file",	  "cert_file",	      "key_file",
+		"token_file", "headers",  "batch",	      "spool",
+		"compress",  "insecure_skip_verify", "allow_plain_http", "index",
+		"source",    "sourcetype", "retry"};
+	static const char *const types[] = {"stdout", "file", "https"};
+	static const char *const https_only[] = {
+		"url",	   "ca_file",	   "cert_file",		    "key_file", "token_file",
+		"headers", "batch",	   "spool",		    "compress", "insecure_skip_verify",
+		"allow_plain_http", "index", "source", "sourcetype", "retry"};
+	int rc = check_keys(cx, n, "an output", keys, sizeof(keys) / sizeof(*keys));
+	yaml_node_t *type_n = NULL, *format_n = NULL, *https_n = NULL;
+	if (rc)
+		return rc;
+	o->compress = true;
+	o->batch_max_events = 500;
+	o->batch_max_bytes = 1u << 20;
+	o->batch_max_delay_ms = 200;
+	o->spool_max_bytes = 256ull << 20;
+	o->retry_initial_ms = 1000;
+	o->retry_max_ms = 60000;
+	YDOC_FOREACH_PAIR(cx->doc, n, p)
+	{
+		yaml_node_t *k = ydoc_node(cx->doc, p->key);
+		const char *ks = ydoc_str(k);
 		yaml_node_t *v = ydoc_node(cx->doc, p->value);
 		int e = 0;
+		for (size_t i = 0; i < sizeof(https_only) / sizeof(*https_only); i++)
+			if (!strcmp(ks, https_only[i]) && !https_n)
+				https_n = k;
 		if (!strcmp(ks, "type")) {
 			type_n = v;
-			if (!(rc = get_enum(cx, v, "outputs[].type", types, 2, &e)))
+			if (!(rc = get_enum(cx, v, "outputs[].type", types, 3, &e)))
 				o->type = (enum output_type)e;
+		} else if (!strcmp(ks, "name")) {
+			rc = get_str(cx, v, ks, &o->name);
+			if (!rc && (strchr(o->name, '/') || o->name[0] == '.'))
+				rc = cerr(cx, v, "an output name may not hold '/' or start with '.'");
 		} else if (!strcmp(ks, "path")) {
 			rc = get_str(cx, v, "outputs[].path", &o->path);
-		} else {
+		} else if (!strcmp(ks, "format")) {
 			rc = get_str(cx, v, "outputs[].format", &o->format);
 			format_n = v;
+		} else if (!strcmp(ks, "url")) {
+			rc = get_str(cx, v, ks, &o->url);
+		} else if (!strcmp(ks, "ca_file")) {
+			rc = get_str(cx, v, ks, &o->ca_file);
+		} else if (!strcmp(ks, "cert_file")) {
+			rc = get_str(cx, v, ks, &o->cert_file);
+		} else if (!strcmp(ks, "key_file")) {
+			rc = get_str(cx, v, ks, &o->key_file);
+		} else if (!strcmp(ks, "token_file")) {
+			rc = get_str(cx, v, ks, &o->token_file);
+		} else if (!strcmp(ks, "index")) {
+			rc = get_str(cx, v, ks, &o->index);
+		} else if (!strcmp(ks, "source")) {
+			rc = get_str(cx, v, ks, &o->source);
+		} else if (!strcmp(ks, "sourcetype")) {
+			rc = get_str(cx, v, ks, &o->sourcetype);
+		} else if (!strcmp(ks, "headers")) {
+			rc = get_headers(cx, v, o);
+		} else if (!strcmp(ks, "compress")) {
+			rc = get_bool(cx, v, ks, &o->compress);
+		} else if (!strcmp(ks, "insecure_skip_verify")) {
+			rc = get_bool(cx, v, ks, &o->insecure_skip_verify);
+		} else if (!strcmp(ks, "allow_plain_http")) {
+			rc = get_bool(cx, v, ks, &o->allow_plain_http);
+		} else if (!strcmp(ks, "batch")) {
+			static const char *const bk[] = {"max_events", "max_bytes", "max_delay_ms"};
+			static const long lo[] = {1, 1024, 0}, hi[] = {100000, 64L << 20, 60000};
+			long vals[3] = {(long)o->batch_max_events, (long)o->batch_max_bytes,
+					(long)o->batch_max_delay_ms};
+			rc = get_num_map(cx, v, "batch", bk, 3, lo, hi, vals);
+			o->batch_max_events = (size_t)vals[0];
+			o->batch_max_bytes = (size_t)vals[1];
+			o->batch_max_delay_ms = (unsigned)vals[2];
+		} else if (!strcmp(ks, "spool")) {
+			static const char *const sk[] = {"max_bytes"};
+			static const long lo[] = {4096}, hi[] = {1L << 40};
+			long vals[1] = {(long)o->spool_max_bytes};
+			rc = get_num_map(cx, v, "spool", sk, 1, lo, hi, vals);
+			o->spool_max_bytes = (unsigned long long)vals[0];
+		} else if (!strcmp(ks, "retry")) {
+			static const char *const rk[] = {"initial_ms", "max_ms"};
+			static const long lo[] = {10, 100}, hi[] = {600000, 3600000};
+			long vals[2] = {(long)o->retry_initial_ms, (long)o->retry_max_ms};
+			rc = get_num_map(cx, v, "retry", rk, 2, lo, hi, vals);
+			o->retry_initial_ms = (unsigned)vals[0];
+			o->retry_max_ms = (unsigned)vals[1];
 		}
 		if (rc)
 			return rc;
 	}
 	if (!type_n)
 		return cerr(cx, n, "an output needs 'type'");
-	if (o->format && strcmp(o->format, "json"))
-		return cerr(cx, format_n, "outputs[].format must be json for type %s",
-			    types[o->type]);
+	if (o->type != OUTPUT_HTTPS && https_n)
+		return cerr(cx, https_n, "'%s' is only for outputs of type https",
+			    ydoc_str(https_n));
 	if (o->type == OUTPUT_FILE && !o->path)
 		return cerr(cx, n, "an output of type file needs 'path'");
-	if (o->type == OUTPUT_STDOUT && o->path)
-		return cerr(cx, n, "an output of type stdout takes no 'path'");
+	if (o->type != OUTPUT_FILE && o->path)
+		return cerr(cx, n, "an output of type %s takes no 'path'", types[o->type]);
 	if (!o->format && !(o->format = strdup("json")))
 		return -ENOMEM;
+	if (o->type != OUTPUT_HTTPS && strcmp(o->format, "json"))
+		return cerr(cx, format_n, "outputs[].format must be json for type %s",
+			    types[o->type]);
+	if (o->type == OUTPUT_HTTPS) {
+		static const char *const fmts[] = {"json", "splunk-hec", "elastic-bulk", "ocsf"};
+		int e;
+		if (format_n && (rc = get_enum(cx, format_n, "outputs[].format", fmts, 4, &e)))
+			return rc;
+		if (!o->url)
+			return cerr(cx, n, "an output of type https needs 'url'");
+		if (!strncmp(o->url, "http://", 7) && !o->allow_plain_http)
+			return cerr(cx, n, "url %s is plain http: alerts would cross the network "
+					   "unencrypted; use https://, or set allow_plain_http: true",
+				    o->url);
+		if (strncmp(o->url, "https://", 8) && strncmp(o->url, "http://", 7))
+			return cerr(cx, n, "url must start with https://");
+		if (!!o->cert_file != !!o->key_file)
+			return cerr(cx, n, "cert_file and key_file go together (mTLS)");
+		if (o->retry_max_ms < o->retry_initial_ms)
+			return cerr(cx, n, "retry.max_ms is below retry.initial_ms");
+	}
+	if (!o->name) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%s-%zu", types[o->type], index);
+		if (!(o->name = strdup(buf)))
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -263,7 +437,8 @@ static int parse_root(struct cfg_ctx *cx, struct config *c)
 			YDOC_FOREACH_ITEM(cx->doc, v, it)
 			{
 				rc = parse_output(cx, ydoc_node(cx->doc, *it),
-						  &c->outputs[c->noutputs++]);
+						  &c->outputs[c->noutputs], c->noutputs);
+				c->noutputs++;
 				if (rc)
 					return rc;
 			}
@@ -287,6 +462,11 @@ static int parse_root(struct cfg_ctx *cx, struct config *c)
 		return cerr(cx, root, "the configuration needs 'inputs'");
 	if (!c->outputs)
 		return cerr(cx, root, "the configuration needs 'outputs'");
+	for (size_t i = 0; i < c->noutputs; i++)
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(c->outputs[i].name, c->outputs[k].name))
+				return cerr(cx, root, "two outputs are named '%s'",
+					    c->outputs[i].name);
 	return 0;
 }
 
@@ -360,10 +540,30 @@ static void yq(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static void print_kv(FILE *f, const char *key, const char *value)
+{
+	if (!value)
+		return;
+	fprintf(f, "    %s: ", key);
+	yq(f, value);
+	fputc('\n', f);
+}
+
+/* Header values that carry credentials are not printed. */
+static bool secret_header(const char *name)
+{
+	static const char *const words[] = {"auth", "token", "key", "secret", "cookie",
+					    "password"};
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (strcasestr(name, words[i]))
+			return true;
+	return false;
+}
+
 void config_print(const struct config *c, FILE *f)
 {
 	static const char *const starts[] = {"end", "beginning"};
-	static const char *const types[] = {"stdout", "file"};
+	static const char *const types[] = {"stdout", "file", "https"};
 	static const char *const modes[] = {"off", "auto", "on", "required"};
 
 	fprintf(f, "# effective configuration of %s\n", c->file);
@@ -393,13 +593,37 @@ void config_print(const struct config *c, FILE *f)
 	}
 	fprintf(f, "outputs:\n");
 	for (size_t i = 0; i < c->noutputs; i++) {
-		fprintf(f, "  - type: %s\n", types[c->outputs[i].type]);
-		if (c->outputs[i].path) {
-			fprintf(f, "    path: ");
-			yq(f, c->outputs[i].path);
+		const struct output_config *o = &c->outputs[i];
+		fprintf(f, "  - type: %s\n", types[o->type]);
+		print_kv(f, "name", o->name);
+		print_kv(f, "path", o->path);
+		fprintf(f, "    format: %s\n", o->format);
+		if (o->type != OUTPUT_HTTPS)
+			continue;
+		print_kv(f, "url", o->url);
+		print_kv(f, "ca_file", o->ca_file);
+		print_kv(f, "cert_file", o->cert_file);
+		print_kv(f, "key_file", o->key_file);
+		/* the token itself is never read here, let alone printed */
+		print_kv(f, "token_file", o->token_file);
+		if (o->nheaders)
+			fprintf(f, "    headers:\n");
+		for (size_t k = 0; k < o->nheaders; k++) {
+			fprintf(f, "      %s: ", o->headers[k].name);
+			yq(f, secret_header(o->headers[k].name) ? "<redacted>" : o->headers[k].value);
 			fputc('\n', f);
 		}
-		fprintf(f, "    format: %s\n", c->outputs[i].format);
+		fprintf(f, "    batch: {max_events: %zu, max_bytes: %zu, max_delay_ms: %u}\n",
+			o->batch_max_events, o->batch_max_bytes, o->batch_max_delay_ms);
+		fprintf(f, "    spool: {max_bytes: %llu}\n", o->spool_max_bytes);
+		fprintf(f, "    retry: {initial_ms: %u, max_ms: %u}\n", o->retry_initial_ms,
+			o->retry_max_ms);
+		fprintf(f, "    compress: %s\n    insecure_skip_verify: %s\n    allow_plain_http: %s\n",
+			o->compress ? "true" : "false", o->insecure_skip_verify ? "true" : "false",
+			o->allow_plain_http ? "true" : "false");
+		print_kv(f, "index", o->index);
+		print_kv(f, "source", o->source);
+		print_kv(f, "sourcetype", o->sourcetype);
 	}
 	fprintf(f, "correlation:\n  mode: %s\n", modes[c->correlation]);
 }

@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 enum start_at { START_END, START_BEGINNING };
-enum output_type { OUTPUT_STDOUT, OUTPUT_FILE };
+enum output_type { OUTPUT_STDOUT, OUTPUT_FILE, OUTPUT_HTTPS };
 enum correlation_mode { CORR_OFF, CORR_AUTO, CORR_ON, CORR_REQUIRED };
 
 struct input_config {
@@ -18,10 +18,28 @@ struct input_config {
 	enum start_at start_at;
 };
 
+struct header {
+	char *name, *value;
+};
+
 struct output_config {
 	enum output_type type;
-	char *path; /* file */
-	char *format;
+	char *name;   /* for logs, the spool and dead letters: "name:", else TYPE-INDEX */
+	char *path;   /* file */
+	char *format; /* json; for https also splunk-hec, elastic-bulk, ocsf */
+	/* https */
+	char *url;
+	char *ca_file, *cert_file, *key_file, *token_file;
+	struct header *headers;
+	size_t nheaders;
+	size_t batch_max_events, batch_max_bytes;
+	unsigned batch_max_delay_ms;
+	unsigned long long spool_max_bytes;
+	bool compress;
+	bool insecure_skip_verify;
+	bool allow_plain_http;
+	char *index, *source, *sourcetype;
+	unsigned retry_initial_ms, retry_max_ms;
 };
 
 struct config {

@@ -13,12 +13,18 @@
 void outputs_close(struct outputs *o)
 {
 	for (size_t i = 0; i < o->n; i++) {
+		if (o->v[i].https) {
+			https_close(o->v[i].https, o->multi);
+			free(o->v[i].https);
+		}
 		if (o->v[i].owns_fd && o->v[i].fd >= 0)
 			close(o->v[i].fd);
 		sbuf_free(&o->v[i].pending);
 		free(o->v[i].name);
 	}
 	free(o->v);
+	if (o->multi)
+		curl_multi_cleanup(o->multi);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -35,7 +41,20 @@ int outputs_open(struct outputs *o, const struct config *cfg, char *err, size_t 
 		out->fd = -1;
 		sbuf_init(&out->pending, OUTPUT_MAX_PENDING + 4096);
 		o->n++;
-		if (oc->type == OUTPUT_STDOUT) {
+		if (oc->type == OUTPUT_HTTPS) {
+			out->name = strdup(oc->name);
+			if (!o->multi && !(o->multi = curl_multi_init())) {
+				outputs_close(o);
+				return -ENOMEM;
+			}
+			out->https = calloc(1, sizeof(*out->https));
+			int rc = out->https ? https_open(out->https, oc, cfg->state_dir, err, errsz)
+					    : -ENOMEM;
+			if (rc) {
+				outputs_close(o);
+				return rc;
+			}
+		} else if (oc->type == OUTPUT_STDOUT) {
 			out->fd = STDOUT_FILENO;
 			out->name = strdup("stdout");
 		} else {
@@ -60,13 +79,24 @@ int outputs_open(struct outputs *o, const struct config *cfg, char *err, size_t 
 
 int outputs_queue(struct outputs *o, const char *rec, size_t len)
 {
+	int64_t now = https_now_ms();
 	for (size_t i = 0; i < o->n; i++) {
 		struct output *out = &o->v[i];
-		if (out->pending.len + len + 1 > OUTPUT_MAX_PENDING)
+		if (!out->https && out->pending.len + len + 1 > OUTPUT_MAX_PENDING)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < o->n; i++) {
 		struct output *out = &o->v[i];
+		if (out->https) {
+			int rc = https_queue(out->https, rec, len, now);
+			if (rc) {
+				log_error("output %s: cannot write to its spool: %s", out->name,
+					  strerror(-rc));
+				return rc;
+			}
+			out->records++;
+			continue;
+		}
 		if (sbuf_append(&out->pending, rec, len) || sbuf_putc(&out->pending, '\n'))
 			return -ENOMEM;
 		out->records++;
@@ -87,6 +117,8 @@ size_t outputs_pending(const struct outputs *o)
 
 static int flush_one(struct output *out)
 {
+	if (out->https)
+		return https_sync(out->https);
 	while (out->written < out->pending.len) {
 		ssize_t w = write(out->fd, out->pending.buf + out->written,
 				  out->pending.len - out->written);
@@ -124,4 +156,48 @@ int outputs_flush(struct outputs *o)
 		}
 	}
 	return first;
+}
+
+bool outputs_full(const struct outputs *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (o->v[i].https && spool_full(&o->v[i].https->spool))
+			return true;
+	return false;
+}
+
+long outputs_pump(struct outputs *o)
+{
+	long wait = -1;
+	if (!o->multi)
+		return -1;
+	int running;
+	curl_multi_perform(o->multi, &running);
+	CURLMsg *msg;
+	int left;
+	int64_t now = https_now_ms();
+	while ((msg = curl_multi_info_read(o->multi, &left))) {
+		struct https_output *h = NULL;
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&h);
+		if (h)
+			https_done(h, o->multi, msg->data.result, now);
+	}
+	for (size_t i = 0; i < o->n; i++) {
+		if (!o->v[i].https)
+			continue;
+		long w = https_pump(o->v[i].https, o->multi, now);
+		if (w >= 0 && (wait < 0 || w < wait))
+			wait = w;
+	}
+	curl_multi_perform(o->multi, &running);
+	return wait;
+}
+
+void outputs_reload_tokens(struct outputs *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (o->v[i].https && o->v[i].https->cfg->token_file)
+			https_load_token(o->v[i].https);
 }

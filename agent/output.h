@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "https.h"
 #include "sbuf.h"
 
 struct output {
@@ -19,16 +20,26 @@ struct output {
 	struct sbuf pending; /* records not yet written */
 	size_t written;      /* bytes of pending already written (a short or failed write) */
 	bool failing;        /* the last flush failed (logged once until it recovers) */
+	struct https_output *https; /* type https: records go to its spool */
 	unsigned long long records, bytes;
 };
 
 struct outputs {
 	struct output *v;
 	size_t n;
+	CURLM *multi; /* the transfers of every https output */
 };
 
-/* Open every configured output. Returns 0 or -errno with the reason in err. */
+/* Open every configured output (https outputs keep their spool under state_dir). Returns 0
+ * or -errno with the reason in err. */
 int outputs_open(struct outputs *o, const struct config *cfg, char *err, size_t errsz);
+/* Is a spool at its max_bytes? Then reading input waits. */
+bool outputs_full(const struct outputs *o);
+/* Start due batches and handle finished transfers. Returns the ms until an output wants a
+ * look, or -1. */
+long outputs_pump(struct outputs *o);
+/* Re-read token files (SIGHUP). */
+void outputs_reload_tokens(struct outputs *o);
 void outputs_close(struct outputs *o);
 /* Queue one record (a complete JSON line without the newline) for every output.
  * Returns 0 or -ENOMEM (the queue is bounded: OUTPUT_MAX_PENDING). */
