@@ -352,8 +352,8 @@ static void test_config_output_type_must_be_known(void **state)
 	assert_config_error("inputs:\n"
 			    "  - path: /var/log/audit.log\n"
 			    "outputs:\n"
-			    "  - type: https\n",
-			    4, "'outputs[].type' must be one of: stdout, file");
+			    "  - type: kafka\n",
+			    4, "'outputs[].type' must be one of: stdout, file, https");
 }
 
 static void test_config_output_format_other_than_json_is_an_error(void **state)
@@ -430,9 +430,11 @@ static void test_config_print_writes_every_effective_value(void **state)
 		 "    start_at: end\n"
 		 "outputs:\n"
 		 "  - type: file\n"
+		 "    name: \"file-0\"\n"
 		 "    path: \"/var/log/kaa/alerts.jsonl\"\n"
 		 "    format: json\n"
 		 "  - type: stdout\n"
+		 "    name: \"stdout-1\"\n"
 		 "    format: json\n"
 		 "correlation:\n"
 		 "  mode: auto\n",
@@ -467,7 +469,8 @@ static void test_config_print_shows_the_defaults(void **state)
 	assert_non_null(strstr(text, "  - path: \"/var/log/audit.log\"\n"
 				     "    log_type: \"Kubernetes.Audit\"\n"
 				     "    start_at: end\n"));
-	assert_non_null(strstr(text, "outputs:\n  - type: stdout\n    format: json\n"));
+	assert_non_null(
+		strstr(text, "outputs:\n  - type: stdout\n    name: \"stdout-0\"\n    format: json\n"));
 	assert_non_null(strstr(text, "correlation:\n  mode: off\n"));
 	free(text);
 	config_free(c);

@@ -35,7 +35,8 @@ static int setup(void **state)
 		char name[sizeof(fx->path[i])];
 		snprintf(name, sizeof(name), "%s/alerts-%d.jsonl", fx->dir, i);
 		memcpy(fx->path[i], name, sizeof(name));
-		fx->oc[i] = (struct output_config){OUTPUT_FILE, fx->path[i], "json"};
+		fx->oc[i] = (struct output_config){
+			.type = OUTPUT_FILE, .name = "file", .path = fx->path[i], .format = "json"};
 		fx->spare_fd[i] = -1;
 	}
 	fx->cfg.outputs = fx->oc;
@@ -322,7 +323,7 @@ static void test_output_stdout_to_a_pipe_flushes_without_error(void **state)
 	char got[64] = "";
 	int p[2];
 
-	fx->oc[0] = (struct output_config){OUTPUT_STDOUT, NULL, "json"};
+	fx->oc[0] = (struct output_config){.type = OUTPUT_STDOUT, .name = "stdout", .format = "json"};
 	open_files(fx, 1);
 	assert_string_equal(fx->out.v[0].name, "stdout");
 	assert_int_equal(pipe(p), 0);
