@@ -304,6 +304,8 @@ static int start_batch(struct https_output *h, CURLM *multi)
 		curl_easy_setopt(e, CURLOPT_SSLCERT, oc->cert_file);
 		curl_easy_setopt(e, CURLOPT_SSLKEY, oc->key_file);
 	}
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
+	h->errbuf[0] = '\0';
 	h->retry_after_ms = -1;
 	h->easy = e;
 	curl_multi_add_handle(multi, e);
@@ -481,16 +483,17 @@ static void delivered(struct https_output *h, int64_t now_ms)
 void https_done(struct https_output *h, CURLM *multi, CURLcode code, int64_t now_ms)
 {
 	long status = 0;
-	char why[CURL_ERROR_SIZE + 64];
+	char why[CURL_ERROR_SIZE + 128];
 	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status);
 
 	if (code != CURLE_OK) {
-		snprintf(why, sizeof(why), "%s", curl_easy_strerror(code));
+		const char *detail = h->errbuf[0] ? h->errbuf : curl_easy_strerror(code);
+		snprintf(why, sizeof(why), "%s", detail);
 		if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
 		    code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CONNECT_ERROR)
 			snprintf(why, sizeof(why), "TLS: %s (check ca_file, cert_file, key_file "
 						   "and the collector's certificate)",
-				 curl_easy_strerror(code));
+				 detail);
 		backoff(h, now_ms, why);
 	} else if (status >= 200 && status < 300) {
 		if (h->fmt == FMT_ELASTIC_BULK) {

@@ -26,6 +26,7 @@ struct https_output {
 	struct spool_batch batch;
 	struct sbuf body, resp;
 	long retry_after_ms;
+	char errbuf[CURL_ERROR_SIZE]; /* libcurl's own words for the last failure */
 	unsigned attempts;
 	int64_t next_ms;       /* monotonic ms before which no attempt starts */
 	int64_t pending_since; /* monotonic ms the oldest unsent record waits since, 0: none */
