@@ -44,6 +44,7 @@ inputs:
     start_at: end
 outputs:
   - type: file
+    name: "file-0"
     path: "$D/out/alerts.jsonl"
     format: json
 correlation:
@@ -126,8 +127,8 @@ EOF
 refused "unknown root key" "$(line_of colour)" "unknown key 'colour'"
 base | sed 's/^    start_at: beginning$/    start_at: beginning\n    follow: yes/' >"$C"
 refused "unknown key in an input" "$(line_of follow)" "unknown key 'follow'"
-{ base; echo "    compress: true"; } >"$C"
-refused "unknown key in an output" "$(line_of compress)" "unknown key 'compress'"
+{ base; echo "    compresss: true"; } >"$C"
+refused "unknown key in an output" "$(line_of compresss)" "unknown key 'compresss'"
 { base; printf 'correlation:\n  mode: off\n  ebpf: true\n'; } >"$C"
 refused "unknown key in correlation" "$(line_of ebpf)" "unknown key 'ebpf'"
 base | sed 's/start_at: beginning/start_at: sideways/' >"$C"
