@@ -462,15 +462,18 @@ static int bulk_items(struct https_output *h, bool *bad, size_t *nbad)
 	return rc;
 }
 
-static void delivered(struct https_output *h, int64_t now_ms)
+/* The batch is out of the spool's hands: delivered (counted), or in the dead letters. */
+static void batch_done(struct https_output *h, int64_t now_ms, bool delivered)
 {
 	int rc = spool_ack(&h->spool, h->batch.end);
 	if (rc)
 		log_error("output %s: cannot record the delivery in the spool: %s (the batch may "
 			  "be sent again)",
 			  h->cfg->name, strerror(-rc));
-	h->delivered += h->batch.n;
-	h->batches++;
+	if (delivered) {
+		h->delivered += h->batch.n;
+		h->batches++;
+	}
 	if (h->failing)
 		log_info("output %s: delivering again", h->cfg->name);
 	h->failing = false;
@@ -509,20 +512,18 @@ void https_done(struct https_output *h, CURLM *multi, CURLcode code, int64_t now
 						 h->cfg->name);
 				else if (nbad)
 					dead_letter(h, bad, status, "_bulk item error");
-				delivered(h, now_ms);
+				batch_done(h, now_ms, true);
 			}
 			free(bad);
 		} else {
-			delivered(h, now_ms);
+			batch_done(h, now_ms, true);
 		}
 	} else if (status == 408 || status == 429 || status >= 500) {
 		snprintf(why, sizeof(why), "the collector answered HTTP %ld", status);
 		backoff(h, now_ms, why);
 	} else {
 		dead_letter(h, NULL, status, "refused");
-		delivered(h, now_ms); /* out of the spool: it is in the dead-letter file */
-		h->delivered -= h->batch.n;
-		h->batches--;
+		batch_done(h, now_ms, false); /* out of the spool: it is in the dead-letter file */
 	}
 	end_transfer(h, multi);
 }
