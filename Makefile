@@ -6,18 +6,27 @@
 VERSION   := 0.1.0
 OUT       := build
 CC        ?= cc
-PKGS      := yaml-0.1 libcjson zlib libcurl
+PKGS      := yaml-0.1 libcjson zlib libcurl libbpf
 DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev zlib1g-dev libcurl4-openssl-dev libcmocka-dev \
-             jq python3 util-linux openssl
+             clang bpftool libbpf-dev libelf-dev \
+             jq python3 util-linux openssl curl golang-go
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson -lz -lcurl)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson -lz -lcurl -lbpf -lelf)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS) \
-             -DKAA_VERSION='"$(VERSION)"' -DKAA_RULES_DIR='"$(RULES_DIR)"' -Iagent
+             -DKAA_VERSION='"$(VERSION)"' -DKAA_RULES_DIR='"$(RULES_DIR)"' -Iagent -Ibpf -I$(OUT)/bpf
 RULES_DIR ?= $(CURDIR)/rules
+
+# BPF: bpf/X.bpf.c -> $(OUT)/bpf/X.bpf.o -> $(OUT)/bpf/X.skel.h, included by agent/*.c. CO-RE
+# against the committed vmlinux/vmlinux.h (`make vmlinux` regenerates it from this kernel).
+BPF_CLANG  ?= clang
+BPFTOOL    ?= bpftool
+BPF_CFLAGS := -target bpf -O2 -g -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ibpf
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/bpf/%.bpf.o)
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
@@ -34,7 +43,7 @@ Q := @
 msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
 endif
 
-.PHONY: all deps test unit integration run clean help
+.PHONY: all deps test unit integration run clean help vmlinux
 
 all: $(OUT)/kube-audit-agent
 
@@ -44,6 +53,26 @@ help:
 	@echo 'make test       every test (unit + integration) under ASan and UBSan'
 	@echo 'make run        follow the bundled example log as it is written, print alerts (Ctrl-C)'
 	@echo 'make clean      remove $(OUT)/'
+	@echo 'make vmlinux    regenerate vmlinux/vmlinux.h from /sys/kernel/btf/vmlinux (commit it)'
+
+# BPF objects (never sanitized) and their skeletons; the agent objects that include a skeleton
+# wait for it.
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/vmlinux.h | $(OUT)/bpf
+	$(call msg,BPF,$<)
+	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+
+$(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/obj/conntrack.o $(OUT)/san/conntrack.o: $(OUT)/bpf/conn.skel.h
+.SECONDARY: $(BPF_OBJS)
+
+vmlinux:
+	$(call msg,BTF,vmlinux/vmlinux.h)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h.tmp
+	$(Q)mv vmlinux/vmlinux.h.tmp vmlinux/vmlinux.h
 
 # release build
 $(OUT)/obj/%.o: agent/%.c $(wildcard agent/*.h) | $(OUT)/obj
@@ -73,7 +102,7 @@ $(OUT)/san/test_%: tests/unit/test_%.c $(LIB_SRCS:agent/%.c=$(OUT)/san/%.o) \
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(LIB_SRCS:agent/%.c=$(OUT)/san/%.o) \
 		$(OUT)/san/unit_support.o -o $@ $(PKG_LIBS) -lcmocka
 
-$(OUT)/obj $(OUT)/san:
+$(OUT)/obj $(OUT)/san $(OUT)/bpf:
 	$(Q)mkdir -p $@
 
 deps:
