@@ -13,5 +13,8 @@ int cmd_eval(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+/* hidden: print the BPF connection tracker's events (tests, checking a kernel by hand) */
+int cmd_conntrack_probe(int argc, char **argv);
+int cmd_go_info(int argc, char **argv);
 
 #endif

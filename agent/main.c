@@ -15,6 +15,7 @@ static void usage(FILE *f)
 		   "                    validate a configuration and print it\n"
 		   "  test [PATH...]    run every rule's embedded tests\n"
 		   "  eval [FILE|-]     evaluate saved audit events and print the alerts\n"
+		   "  go-info BINARY    the Go version and uprobe offsets of a Go executable\n"
 		   "  version           print the version\n"
 		   "\n"
 		   "kube-audit-agent COMMAND --help describes a command.\n");
@@ -35,6 +36,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check-config"))
 		return cmd_check_config(argc - 1, argv + 1);
+	if (!strcmp(cmd, "go-info"))
+		return cmd_go_info(argc - 1, argv + 1);
+	if (!strcmp(cmd, "conntrack-probe"))
+		return cmd_conntrack_probe(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("kube-audit-agent %s\n", KAA_VERSION);
 		return 0;

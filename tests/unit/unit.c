@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "event.h"
@@ -152,5 +153,31 @@ void unit_append_file(const char *path, const char *text)
 	assert_true(fd >= 0);
 	size_t n = strlen(text);
 	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	close(fd);
+}
+
+int unit_run(const char *cmd, char *out, size_t outsz)
+{
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	size_t n = 0;
+	int c;
+	while ((c = getc(p)) != EOF)
+		if (n + 1 < outsz)
+			out[n++] = (char)c;
+	while (n > 0 && out[n - 1] == '\n')
+		n--;
+	if (outsz)
+		out[n] = '\0';
+	int status = pclose(p);
+	return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void unit_write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
 	close(fd);
 }

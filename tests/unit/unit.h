@@ -61,4 +61,11 @@ char *unit_read_file(const char *path, size_t *len);
 /* Append text to path, creating it (mode 0644) when missing; a short write fails the test. */
 void unit_append_file(const char *path, const char *text);
 
+/* Run cmd with /bin/sh; its standard output (first outsz-1 bytes, trailing newlines cut) goes to
+ * out. Returns the exit status, or -1 when it could not run or was killed by a signal. */
+int unit_run(const char *cmd, char *out, size_t outsz);
+
+/* Write len bytes to path, replacing it (mode 0644); a short write fails the test. */
+void unit_write_file(const char *path, const void *data, size_t len);
+
 #endif
