@@ -28,6 +28,39 @@ void outputs_close(struct outputs *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* A crash in the middle of a write leaves a record without its newline at the end of the
+ * file. Its line was not checkpointed, so the record is written again: cut the fragment off
+ * rather than glue the next record to it. */
+static void cut_torn_record(struct output *out)
+{
+	struct stat sb;
+	char buf[4096];
+	if (fstat(out->fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size == 0)
+		return;
+	off_t end = sb.st_size, pos = end;
+	while (pos > 0 && end - pos < (off_t)OUTPUT_MAX_PENDING) {
+		size_t n = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+		if (pread(out->fd, buf, n, pos - (off_t)n) != (ssize_t)n)
+			return;
+		for (size_t i = n; i > 0; i--) {
+			if (buf[i - 1] != '\n')
+				continue;
+			off_t keep = pos - (off_t)n + (off_t)i;
+			if (keep == end)
+				return; /* ends with a whole record */
+			if (ftruncate(out->fd, keep) == 0)
+				log_warn("output %s: cut off %lld bytes of a record torn by a crash "
+					 "(its line is evaluated again)",
+					 out->name, (long long)(end - keep));
+			return;
+		}
+		pos -= (off_t)n;
+	}
+	if (pos == 0 && ftruncate(out->fd, 0) == 0)
+		log_warn("output %s: cut off a record torn by a crash (%lld bytes)", out->name,
+			 (long long)end);
+}
+
 int outputs_open(struct outputs *o, const struct config *cfg, char *err, size_t errsz)
 {
 	memset(o, 0, sizeof(*o));
@@ -59,7 +92,7 @@ int outputs_open(struct outputs *o, const struct config *cfg, char *err, size_t 
 			out->name = strdup("stdout");
 		} else {
 			out->name = strdup(oc->path);
-			out->fd = open(oc->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			out->fd = open(oc->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 				       0600);
 			out->owns_fd = true;
 			if (out->fd < 0) {
@@ -68,6 +101,7 @@ int outputs_open(struct outputs *o, const struct config *cfg, char *err, size_t 
 				outputs_close(o);
 				return -e;
 			}
+			cut_torn_record(out);
 		}
 		if (!out->name) {
 			outputs_close(o);

@@ -102,6 +102,29 @@ static void assert_file(const char *path, const char *want)
 	assert_true(same);
 }
 
+/* A crash mid-write leaves a record without its newline: it is cut off at open, so the
+ * record written again starts on a line of its own. */
+static void test_output_record_torn_by_a_crash_is_cut_off_at_open(void **state)
+{
+	struct fixture *fx = *state;
+
+	unit_append_file(fx->path[0], "{\"n\":0}\n{\"n\":1,\"tor");
+	open_files(fx, 1);
+	assert_file(fx->path[0], "{\"n\":0}\n");
+	queue(fx, "{\"n\":1}");
+	assert_int_equal(outputs_flush(&fx->out), 0);
+	assert_file(fx->path[0], "{\"n\":0}\n{\"n\":1}\n");
+}
+
+static void test_output_whole_records_are_kept_at_open(void **state)
+{
+	struct fixture *fx = *state;
+
+	unit_append_file(fx->path[0], "{\"n\":0}\n{\"n\":1}\n");
+	open_files(fx, 1);
+	assert_file(fx->path[0], "{\"n\":0}\n{\"n\":1}\n");
+}
+
 static void test_output_flush_writes_one_json_line_per_record(void **state)
 {
 	struct fixture *fx = *state;
@@ -346,6 +369,10 @@ static void test_output_stdout_to_a_pipe_flushes_without_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_output_record_torn_by_a_crash_is_cut_off_at_open,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_output_whole_records_are_kept_at_open, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_output_flush_writes_one_json_line_per_record,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_every_output_gets_every_record, setup,
