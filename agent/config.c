@@ -443,16 +443,37 @@ static int parse_root(struct cfg_ctx *cx, struct config *c)
 					return rc;
 			}
 		} else if (!strcmp(ks, "correlation")) {
-			static const char *const ckeys[] = {"mode"};
-			rc = check_keys(cx, v, "correlation", ckeys, 1);
+			static const char *const ckeys[] = {"mode", "apiserver_ports"};
+			rc = check_keys(cx, v, "correlation", ckeys, 2);
 			YDOC_FOREACH_PAIR(cx->doc, v, cp)
 			{
+				const char *cks = ydoc_str(ydoc_node(cx->doc, cp->key));
+				yaml_node_t *cv = ydoc_node(cx->doc, cp->value);
 				int e = 0;
 				if (rc)
 					break;
-				rc = get_enum(cx, ydoc_node(cx->doc, cp->value), "correlation.mode",
-					      modes, 4, &e);
-				c->correlation = (enum correlation_mode)e;
+				if (!strcmp(cks, "mode")) {
+					rc = get_enum(cx, cv, "correlation.mode", modes, 4, &e);
+					c->correlation = (enum correlation_mode)e;
+					continue;
+				}
+				size_t max = sizeof(c->apiserver_ports) / sizeof(*c->apiserver_ports);
+				if (!ydoc_is_seq(cv) || !seq_len(cv) || seq_len(cv) > max) {
+					rc = cerr(cx, cv, "correlation.apiserver_ports must list 1 to %zu "
+							  "ports",
+						  max);
+					break;
+				}
+				c->napiserver_ports = 0;
+				YDOC_FOREACH_ITEM(cx->doc, cv, it)
+				{
+					long port;
+					if (rc)
+						break;
+					rc = get_num(cx, ydoc_node(cx->doc, *it),
+						     "correlation.apiserver_ports[]", 1, 65535, &port);
+					c->apiserver_ports[c->napiserver_ports++] = (uint16_t)port;
+				}
 			}
 		}
 		if (rc)
@@ -489,6 +510,8 @@ int config_load(struct config **out, const char *path, char *err, size_t errsz)
 	c->max_line_bytes = 16u << 20;
 	c->summary_interval_s = 60;
 	c->correlation = CORR_OFF;
+	c->apiserver_ports[0] = 6443;
+	c->napiserver_ports = 1;
 	rc = parse_root(&cx, c);
 	ydoc_free(&d);
 	if (rc == 0 && !(c->file = strdup(path)))
@@ -625,5 +648,8 @@ void config_print(const struct config *c, FILE *f)
 		print_kv(f, "source", o->source);
 		print_kv(f, "sourcetype", o->sourcetype);
 	}
-	fprintf(f, "correlation:\n  mode: %s\n", modes[c->correlation]);
+	fprintf(f, "correlation:\n  mode: %s\n  apiserver_ports: [", modes[c->correlation]);
+	for (size_t i = 0; i < c->napiserver_ports; i++)
+		fprintf(f, "%s%u", i ? ", " : "", c->apiserver_ports[i]);
+	fprintf(f, "]\n");
 }

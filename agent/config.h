@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum start_at { START_END, START_BEGINNING };
@@ -55,6 +56,8 @@ struct config {
 	struct output_config *outputs;
 	size_t noutputs;
 	enum correlation_mode correlation;
+	uint16_t apiserver_ports[8]; /* correlation.apiserver_ports, default [6443] */
+	size_t napiserver_ports;
 	unsigned summary_interval_s;
 };
 

@@ -437,7 +437,8 @@ static void test_config_print_writes_every_effective_value(void **state)
 		 "    name: \"stdout-1\"\n"
 		 "    format: json\n"
 		 "correlation:\n"
-		 "  mode: auto\n",
+		 "  mode: auto\n"
+		 "  apiserver_ports: [6443]\n",
 		 path);
 	assert_string_equal(text, want);
 	free(text);
