@@ -101,8 +101,9 @@ else
 	: >"$D/logs/audit.log"
 	chmod 644 "$D/logs/audit.log" "$D/agent.yaml"
 	anon_now corr-3 >>"$D/logs/audit.log"
-	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
-	nobody "$AGENT" run --config "$D/agent.yaml" 2>"$D/stderr.auto" &
+	# setpriv execs the agent, so $! is the agent itself (a shell function would not be)
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$AGENT" run --config "$D/agent.yaml" 2>"$D/stderr.auto" &
 	A=$!
 	AGENT_PIDS="$AGENT_PIDS $A"
 	wait_until 10 grep -qs corr-3 "$D/out/alerts.jsonl"
@@ -113,7 +114,8 @@ else
 		"$(grep corr-3 "$D/out/alerts.jsonl" | jq -r .connection.match)"
 	conf required
 	chmod 644 "$D/agent.yaml"
-	nobody "$AGENT" run --config "$D/agent.yaml" 2>"$D/stderr.req"
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$AGENT" run --config "$D/agent.yaml" 2>"$D/stderr.req" </dev/null >/dev/null
 	equal "mode required without BPF: exit 2" 2 "$?"
 	check "mode required without BPF: says it is required" grep -q "required" "$D/stderr.req"
 fi
