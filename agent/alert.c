@@ -6,13 +6,6 @@
 
 #include "eventtime.h"
 
-static void add_time(cJSON *o, const char *key, int64_t us)
-{
-	char buf[40];
-	eventtime_format(us, buf, sizeof(buf));
-	cJSON_AddStringToObject(o, key, buf);
-}
-
 cJSON *alert_record(int outcome, const struct alert_group *g, struct rule_match *m,
 		    struct event *ev, const struct alert_source *src, const struct alert_meta *meta)
 {
@@ -30,10 +23,10 @@ cJSON *alert_record(int outcome, const struct alert_group *g, struct rule_match 
 	cJSON_AddStringToObject(o, "title", m->title);
 	cJSON_AddStringToObject(o, "severity", severity_name(m->severity));
 	cJSON_AddStringToObject(o, "dedup", g->dedup);
-	add_time(o, "window_start", g->window_start);
-	add_time(o, "window_end", g->window_end);
-	add_time(o, "first_seen", g->first_seen);
-	add_time(o, "last_seen", g->last_seen);
+	cJSON_AddItemToObject(o, "window_start", eventtime_json(g->window_start, true));
+	cJSON_AddItemToObject(o, "window_end", eventtime_json(g->window_end, true));
+	cJSON_AddItemToObject(o, "first_seen", eventtime_json(g->first_seen, true));
+	cJSON_AddItemToObject(o, "last_seen", eventtime_json(g->last_seen, true));
 	cJSON_AddNumberToObject(o, "event_count", (double)g->count);
 
 	/* the event's cluster (p_source_label) wins; else the configured one */

@@ -66,15 +66,6 @@ static int print_json(cJSON *obj)
 	return 0;
 }
 
-static cJSON *time_or_null(int64_t us, bool known)
-{
-	char buf[40];
-	if (!known)
-		return cJSON_CreateNull();
-	eventtime_format(us, buf, sizeof(buf));
-	return cJSON_CreateString(buf);
-}
-
 /* A closed group becomes one output line when it reached its threshold. */
 static int on_close(void *arg, struct alert_group *g)
 {
@@ -94,8 +85,8 @@ static int on_close(void *arg, struct alert_group *g)
 			      cJSON_DetachItemFromObject(g->first, "title"));
 	cJSON_AddItemToObject(a, "severity", cJSON_DetachItemFromObject(g->first, "severity"));
 	cJSON_AddStringToObject(a, "dedup", g->dedup);
-	cJSON_AddItemToObject(a, "first_seen", time_or_null(g->first_seen, timed));
-	cJSON_AddItemToObject(a, "last_seen", time_or_null(g->last_seen, timed));
+	cJSON_AddItemToObject(a, "first_seen", eventtime_json(g->first_seen, timed));
+	cJSON_AddItemToObject(a, "last_seen", eventtime_json(g->last_seen, timed));
 	cJSON_AddNumberToObject(a, "event_count", (double)g->count);
 	cJSON_AddItemToObject(a, "alert_context",
 			      cJSON_DetachItemFromObject(g->first, "alert_context"));

@@ -71,15 +71,6 @@ static int queue_record(struct daemon *d, cJSON *rec)
 	return rc;
 }
 
-static cJSON *time_json(int64_t us)
-{
-	char buf[40];
-	if (!us)
-		return cJSON_CreateNull();
-	eventtime_format(us, buf, sizeof(buf));
-	return cJSON_CreateString(buf);
-}
-
 /* What eBPF saw of the connection that sent this event: the connections from its first
  * source IP open at its time. Only connections are known so far (match "ip+time"). */
 static cJSON *connection_of(struct daemon *d, struct event *ev, int64_t ts)
@@ -105,8 +96,9 @@ static cJSON *connection_of(struct daemon *d, struct event *ev, int64_t ts)
 		conntrack_ip_format(&r->server, a, sizeof(a));
 		cJSON_AddStringToObject(c, "dst_ip", a);
 		cJSON_AddNumberToObject(c, "dst_port", r->server_port);
-		cJSON_AddItemToObject(c, "established_at", time_json(r->established_us));
-		cJSON_AddItemToObject(c, "closed_at", time_json(r->closed_us));
+		cJSON_AddItemToObject(c, "established_at",
+				      eventtime_json(r->established_us, r->established_us != 0));
+		cJSON_AddItemToObject(c, "closed_at", eventtime_json(r->closed_us, r->closed_us != 0));
 		if (r->local_client) {
 			cJSON *cl = cJSON_AddObjectToObject(c, "client");
 			cJSON_AddNumberToObject(cl, "pid", r->pid);

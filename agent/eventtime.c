@@ -109,3 +109,12 @@ void eventtime_format(int64_t us, char *buf, size_t bufsz)
 	snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)frac);
 }
+
+cJSON *eventtime_json(int64_t us, bool known)
+{
+	char buf[40];
+	if (!known)
+		return cJSON_CreateNull();
+	eventtime_format(us, buf, sizeof(buf));
+	return cJSON_CreateString(buf);
+}
