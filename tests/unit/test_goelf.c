@@ -14,74 +14,6 @@
 
 #define SERVE_HTTP "net/http.serverHandler.ServeHTTP"
 
-/* The Go binaries, built once for the whole file. */
-struct gobins {
-	bool have_go;
-	int build_status; /* of the go builds: 0, or the failing exit status */
-	char dir[64];
-	char bin[128];	    /* go build */
-	char stripped[128]; /* go build -ldflags='-s -w' */
-	char version[64];   /* go env GOVERSION */
-	char output[2048];  /* the failing command's output */
-};
-
-static int build(struct gobins *b, const char *src, const char *ldflags, const char *out)
-{
-	char cmd[1024];
-	snprintf(cmd, sizeof(cmd),
-		 "cd '%s' && GOCACHE='%s/cache' GOPATH='%s/gopath' GOTOOLCHAIN=local CGO_ENABLED=0 "
-		 "GOFLAGS= go build -ldflags='%s' -o '%s' '%s' 2>&1",
-		 b->dir, b->dir, b->dir, ldflags, out, src);
-	return unit_run(cmd, b->output, sizeof(b->output));
-}
-
-static int group_setup(void **state)
-{
-	struct gobins *b = calloc(1, sizeof(*b));
-	if (!b)
-		return -1;
-	*state = b;
-	b->have_go = unit_run("command -v go", b->output, sizeof(b->output)) == 0;
-	if (!b->have_go)
-		return 0;
-	unit_temp_dir(b->dir, sizeof(b->dir));
-	snprintf(b->bin, sizeof(b->bin), "%s/goserver", b->dir);
-	snprintf(b->stripped, sizeof(b->stripped), "%s/goserver-stripped", b->dir);
-	char src[512];
-	const char *root = getenv("ROOT");
-	snprintf(src, sizeof(src), "%s/tests/data/goserver/main.go", root ? root : ".");
-	b->build_status = build(b, src, "", b->bin);
-	if (!b->build_status)
-		b->build_status = build(b, src, "-s -w", b->stripped);
-	if (!b->build_status)
-		b->build_status =
-		    unit_run("GOTOOLCHAIN=local go env GOVERSION", b->version, sizeof(b->version));
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	struct gobins *b = *state;
-	if (b->have_go)
-		unit_remove_tree(b->dir);
-	free(b);
-	return 0;
-}
-
-/* The built binaries, or a skip (no go) or failure (the build failed). */
-static struct gobins *need_go(void **state)
-{
-	struct gobins *b = *state;
-	if (!b->have_go) {
-		print_message("# go is not on PATH (make deps installs golang-go): skipped\n");
-		skip();
-	}
-	if (b->build_status)
-		fail_msg("building tests/data/goserver failed (%d): %s", b->build_status,
-			 b->output);
-	return b;
-}
-
 static struct goelf *open_ok(const char *path)
 {
 	char err[256] = "";
@@ -103,7 +35,7 @@ static void find_ok(struct goelf *g, enum goelf_source src, uint64_t *addr, uint
 
 static void test_goelf_version_is_go_env_goversion(void **state)
 {
-	struct gobins *b = need_go(state);
+	struct unit_gobins *b = unit_need_go(state);
 	const char *bins[] = {b->bin, b->stripped};
 	for (size_t i = 0; i < 2; i++) {
 		struct goelf *g = open_ok(bins[i]);
@@ -117,7 +49,7 @@ static void test_goelf_version_is_go_env_goversion(void **state)
 
 static void test_goelf_version_too_long_for_buffer_is_erange(void **state)
 {
-	struct gobins *b = need_go(state);
+	struct unit_gobins *b = unit_need_go(state);
 	struct goelf *g = open_ok(b->bin);
 	char v[4];
 	assert_int_equal(goelf_go_version(g, v, sizeof(v)), -ERANGE);
@@ -127,7 +59,7 @@ static void test_goelf_version_too_long_for_buffer_is_erange(void **state)
 
 static void test_goelf_stripped_binary_has_no_symtab(void **state)
 {
-	struct gobins *b = need_go(state);
+	struct unit_gobins *b = unit_need_go(state);
 	struct goelf *g = open_ok(b->bin);
 	struct goelf *s = open_ok(b->stripped);
 	assert_true(goelf_has_symtab(g));
@@ -140,7 +72,7 @@ static void test_goelf_stripped_binary_has_no_symtab(void **state)
 
 static void test_goelf_serve_http_at_same_address_in_both_binaries(void **state)
 {
-	struct gobins *b = need_go(state);
+	struct unit_gobins *b = unit_need_go(state);
 	struct goelf *g = open_ok(b->bin);
 	struct goelf *s = open_ok(b->stripped);
 	uint64_t a1 = 0, o1 = 0, a2 = 0, o2 = 0;
@@ -156,7 +88,7 @@ static void test_goelf_serve_http_at_same_address_in_both_binaries(void **state)
 
 static void test_goelf_symtab_and_pclntab_agree(void **state)
 {
-	struct gobins *b = need_go(state);
+	struct unit_gobins *b = unit_need_go(state);
 	struct goelf *g = open_ok(b->bin);
 	uint64_t a1 = 0, o1 = 0, a2 = 0, o2 = 0;
 	find_ok(g, GOELF_SYMTAB, &a1, &o1);
@@ -179,7 +111,7 @@ static bool is_go_prologue(const uint8_t *p)
 
 static void test_goelf_file_offset_holds_the_function_entry(void **state)
 {
-	struct gobins *b = need_go(state);
+	struct unit_gobins *b = unit_need_go(state);
 	size_t len1, len2;
 	uint8_t *f1 = (uint8_t *)unit_read_file(b->bin, &len1);
 	uint8_t *f2 = (uint8_t *)unit_read_file(b->stripped, &len2);
@@ -200,7 +132,7 @@ static void test_goelf_file_offset_holds_the_function_entry(void **state)
 
 static void test_goelf_missing_function_is_enoent(void **state)
 {
-	struct gobins *b = need_go(state);
+	struct unit_gobins *b = unit_need_go(state);
 	const char *bins[] = {b->bin, b->stripped};
 	for (size_t i = 0; i < 2; i++) {
 		struct goelf *g = open_ok(bins[i]);
@@ -227,7 +159,7 @@ static void expect_open_fails(const char *path, const char *message)
 
 static void truncated_copy_is_refused(void **state, bool half)
 {
-	struct gobins *b = need_go(state);
+	struct unit_gobins *b = unit_need_go(state);
 	size_t len;
 	char *data = unit_read_file(b->bin, &len);
 	char path[160];
@@ -733,5 +665,5 @@ int main(void)
 	    cmocka_unit_test(test_goelf_free_takes_null),
 	    cmocka_unit_test(test_goelf_missing_file_is_enoent),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, unit_gobins_setup, unit_gobins_teardown);
 }

@@ -181,3 +181,59 @@ void unit_write_file(const char *path, const void *data, size_t len)
 	assert_int_equal(write(fd, data, len), (ssize_t)len);
 	close(fd);
 }
+
+int unit_go_build(struct unit_gobins *b, const char *go, const char *env, const char *ldflags,
+		  const char *out)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && GOCACHE='%s/cache' GOPATH='%s/gopath' GOTOOLCHAIN=local CGO_ENABLED=0 "
+		 "GOFLAGS= %s '%s' build -ldflags='%s' -o '%s' '%s' 2>&1",
+		 b->dir, b->dir, b->dir, env, go, ldflags, out, b->src);
+	return unit_run(cmd, b->output, sizeof(b->output));
+}
+
+int unit_gobins_setup(void **state)
+{
+	struct unit_gobins *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -1;
+	*state = b;
+	b->have_go = unit_run("command -v go", b->output, sizeof(b->output)) == 0;
+	if (!b->have_go)
+		return 0;
+	unit_temp_dir(b->dir, sizeof(b->dir));
+	snprintf(b->bin, sizeof(b->bin), "%s/goserver", b->dir);
+	snprintf(b->stripped, sizeof(b->stripped), "%s/goserver-stripped", b->dir);
+	const char *root = getenv("ROOT");
+	snprintf(b->src, sizeof(b->src), "%s/tests/data/goserver/main.go", root ? root : ".");
+	b->build_status = unit_go_build(b, "go", "", "", b->bin);
+	if (!b->build_status)
+		b->build_status = unit_go_build(b, "go", "", "-s -w", b->stripped);
+	if (!b->build_status)
+		b->build_status =
+		    unit_run("GOTOOLCHAIN=local go env GOVERSION", b->version, sizeof(b->version));
+	return 0;
+}
+
+int unit_gobins_teardown(void **state)
+{
+	struct unit_gobins *b = *state;
+	if (b->have_go)
+		unit_remove_tree(b->dir);
+	free(b);
+	return 0;
+}
+
+struct unit_gobins *unit_need_go(void **state)
+{
+	struct unit_gobins *b = *state;
+	if (!b->have_go) {
+		print_message("# go is not on PATH (make deps installs golang-go): skipped\n");
+		skip();
+	}
+	if (b->build_status)
+		fail_msg("building tests/data/goserver failed (%d): %s", b->build_status,
+			 b->output);
+	return b;
+}

@@ -5,6 +5,7 @@
 #define KAA_UNIT_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,5 +68,28 @@ int unit_run(const char *cmd, char *out, size_t outsz);
 
 /* Write len bytes to path, replacing it (mode 0644); a short write fails the test. */
 void unit_write_file(const char *path, const void *data, size_t len);
+
+/* Go binaries built from tests/data/goserver/main.go once per test file (cmocka group
+ * fixture): with and without symbols. */
+struct unit_gobins {
+	bool have_go;
+	int build_status; /* of the go builds: 0, or the failing exit status */
+	char dir[64];
+	char src[512];
+	char bin[128];	    /* go build */
+	char stripped[128]; /* go build -ldflags='-s -w' */
+	char version[64];   /* go env GOVERSION */
+	char output[2048];  /* the failing command's output */
+};
+
+/* cmocka group setup / teardown: *state is a struct unit_gobins. */
+int unit_gobins_setup(void **state);
+int unit_gobins_teardown(void **state);
+/* The built binaries, or a skip (no go) or failure (the build failed). */
+struct unit_gobins *unit_need_go(void **state);
+/* Build b->src with go (a command) under env ("VAR=value ..." or ""), ldflags, into out;
+ * the exit status (the output in b->output). */
+int unit_go_build(struct unit_gobins *b, const char *go, const char *env, const char *ldflags,
+		  const char *out);
 
 #endif
