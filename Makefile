@@ -67,6 +67,7 @@ $(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 $(OUT)/obj/conntrack.o $(OUT)/san/conntrack.o: $(OUT)/bpf/conn.skel.h
+$(OUT)/obj/httpprobe.o $(OUT)/san/httpprobe.o: $(OUT)/bpf/http.skel.h
 .SECONDARY: $(BPF_OBJS)
 
 vmlinux:

@@ -15,6 +15,8 @@ int cmd_run(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 /* hidden: print the BPF connection tracker's events (tests, checking a kernel by hand) */
 int cmd_conntrack_probe(int argc, char **argv);
+/* hidden: print the requests the uprobe on a Go HTTP server sees (tests, checking by hand) */
+int cmd_httpprobe(int argc, char **argv);
 int cmd_go_info(int argc, char **argv);
 
 #endif

@@ -40,6 +40,8 @@ int main(int argc, char **argv)
 		return cmd_go_info(argc - 1, argv + 1);
 	if (!strcmp(cmd, "conntrack-probe"))
 		return cmd_conntrack_probe(argc - 1, argv + 1);
+	if (!strcmp(cmd, "http-probe"))
+		return cmd_httpprobe(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("kube-audit-agent %s\n", KAA_VERSION);
 		return 0;
