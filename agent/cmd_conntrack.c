@@ -243,7 +243,7 @@ int cmd_conntrack_probe(int argc, char **argv)
 	rc = parse_args(argc, argv, ports, &nports, &seconds);
 	if (rc)
 		return rc > 0 ? 0 : 2;
-	rc = conntrack_open(&ct, ports, nports, err, sizeof(err));
+	rc = conntrack_open(&ct, ports, nports, NULL, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "conntrack-probe: %s\n", err);
 		return rc == -EPERM || rc == -ENOENT || rc == -ENOSYS || rc == -EOPNOTSUPP

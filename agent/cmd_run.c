@@ -18,7 +18,7 @@
 #include "alert.h"
 #include "cli.h"
 #include "config.h"
-#include "conntrack.h"
+#include "correlate.h"
 #include "dedup.h"
 #include "engine.h"
 #include "eventtime.h"
@@ -40,7 +40,7 @@ struct daemon {
 	struct dedup_table dd;
 	struct outputs out;
 	struct tail tail;
-	struct conntrack *ct; /* eBPF connection history, or NULL */
+	struct correlate *corr; /* eBPF correlation, or NULL */
 	int sfd, tfd, lockfd;
 	bool stopping;
 	bool blocked;       /* outputs failing: reading waits */
@@ -71,46 +71,6 @@ static int queue_record(struct daemon *d, cJSON *rec)
 	return rc;
 }
 
-/* What eBPF saw of the connection that sent this event: the connections from its first
- * source IP open at its time. Only connections are known so far (match "ip+time"). */
-static cJSON *connection_of(struct daemon *d, struct event *ev, int64_t ts)
-{
-	cJSON *c = cJSON_CreateObject();
-	const cJSON *ips = cJSON_GetObjectItemCaseSensitive(ev->root, "sourceIPs");
-	const cJSON *ip = cJSON_IsArray(ips) ? ips->child : NULL;
-	struct conn_ip src;
-	const struct conn_record *recs[1];
-	size_t n = 0;
-	if (!c)
-		return NULL;
-	if (d->ct && cJSON_IsString(ip) && conntrack_ip_parse(ip->valuestring, &src) == 0) {
-		conntrack_poll(d->ct); /* the events of this very request may still be waiting */
-		n = conntrack_lookup(d->ct, &src, ts, recs, 1);
-	}
-	if (n) {
-		const struct conn_record *r = recs[0];
-		char a[64];
-		conntrack_ip_format(&r->client, a, sizeof(a));
-		cJSON_AddStringToObject(c, "src_ip", a);
-		cJSON_AddNumberToObject(c, "src_port", r->client_port);
-		conntrack_ip_format(&r->server, a, sizeof(a));
-		cJSON_AddStringToObject(c, "dst_ip", a);
-		cJSON_AddNumberToObject(c, "dst_port", r->server_port);
-		cJSON_AddItemToObject(c, "established_at",
-				      eventtime_json(r->established_us, r->established_us != 0));
-		cJSON_AddItemToObject(c, "closed_at", eventtime_json(r->closed_us, r->closed_us != 0));
-		if (r->local_client) {
-			cJSON *cl = cJSON_AddObjectToObject(c, "client");
-			cJSON_AddNumberToObject(cl, "pid", r->pid);
-			cJSON_AddStringToObject(cl, "comm", r->comm);
-			cJSON_AddNumberToObject(cl, "cgroup_id", (double)r->cgroup_id);
-		}
-	}
-	cJSON_AddStringToObject(c, "match", n ? "ip+time" : "none");
-	cJSON_AddNumberToObject(c, "candidates", (double)n);
-	return c;
-}
-
 static int on_match(void *arg, const struct rule *r, struct rule_match *m, struct event *ev)
 {
 	struct daemon *d = arg;
@@ -133,7 +93,7 @@ static int on_match(void *arg, const struct rule *r, struct rule_match *m, struc
 	if (!rec)
 		return -ENOMEM;
 	if (d->cfg->correlation != CORR_OFF) {
-		cJSON *conn = connection_of(d, ev, ts);
+		cJSON *conn = correlate_connection(d->corr, ev->root, ts);
 		if (conn)
 			cJSON_AddItemToObject(rec, "connection", conn);
 	}
@@ -233,12 +193,7 @@ static void summary(struct daemon *d)
 		 (unsigned long long)d->alerts, (unsigned long long)d->updates,
 		 (unsigned long long)d->tail.st.lines_too_long,
 		 (unsigned long long)d->tail.st.rotations, d->dd.count, lag[0] ? lag : " none");
-	if (d->ct) {
-		struct conntrack_stats cs;
-		conntrack_stats(d->ct, &cs);
-		log_info("correlation: connections=%zu events=%llu bpf_events_lost=%llu", cs.entries,
-			 (unsigned long long)cs.events, (unsigned long long)conntrack_lost(d->ct));
-	}
+	correlate_summary(d->corr);
 	if (d->bad_logged > RUN_MAX_LOGGED_BAD)
 		log_warn("%llu more bad lines were not logged one by one",
 			 (unsigned long long)(d->bad_logged - RUN_MAX_LOGGED_BAD));
@@ -417,6 +372,7 @@ static void tick(struct daemon *d)
 		commit(d);
 	/* windows that ended (by event time) need no memory any more */
 	dedup_expire(&d->dd, d->clock, NULL, NULL);
+	correlate_tick(d->corr);
 	time_t now = time(NULL);
 	if (now - d->last_summary >= (time_t)d->cfg->summary_interval_s) {
 		summary(d);
@@ -429,13 +385,15 @@ static int loop(struct daemon *d)
 	bool more = true; /* read at once after start: files may have data already */
 	long out_wait = -1;
 	for (;;) {
-		struct curl_waitfd fds[4] = {
+		struct curl_waitfd fds[3 + CORRELATE_MAX_FDS] = {
 			{.fd = d->sfd, .events = CURL_WAIT_POLLIN},
 			{.fd = d->tfd, .events = CURL_WAIT_POLLIN},
 			{.fd = d->tail.ifd, .events = CURL_WAIT_POLLIN},
-			{.fd = d->ct ? conntrack_fd(d->ct) : -1, .events = CURL_WAIT_POLLIN},
 		};
-		unsigned nfds = d->ct && conntrack_fd(d->ct) >= 0 ? 4 : 3;
+		int cfds[CORRELATE_MAX_FDS];
+		unsigned nfds = 3, ncfds = (unsigned)correlate_fds(d->corr, cfds);
+		for (unsigned i = 0; i < ncfds; i++)
+			fds[nfds++] = (struct curl_waitfd){.fd = cfds[i], .events = CURL_WAIT_POLLIN};
 		bool reading = !d->blocked && !outputs_full(&d->out);
 		int timeout = more && reading ? 0 : 1000;
 		if (out_wait >= 0 && out_wait < timeout)
@@ -451,8 +409,10 @@ static int loop(struct daemon *d)
 			tick(d);
 		if (fds[2].revents && tail_handle_events(&d->tail) < 0)
 			log_error("inotify: %s", strerror(errno));
-		if (nfds > 3 && fds[3].revents && conntrack_poll(d->ct) < 0)
-			log_error("correlation: reading the ring buffer failed");
+		for (unsigned i = 3; i < nfds; i++) {
+			if (fds[i].revents)
+				correlate_ready(d->corr, fds[i].fd);
+		}
 		more = false;
 		reading = !d->blocked && !outputs_full(&d->out);
 		if (reading && !d->stopping) {
@@ -535,25 +495,13 @@ int cmd_run(int argc, char **argv)
 	}
 	log_info("kube-audit-agent %s starting: node %s, config %s", KAA_VERSION, d.cfg->node,
 		 path);
-	if (d.cfg->correlation != CORR_OFF) {
-		char cerr[256];
-		int crc = conntrack_open(&d.ct, d.cfg->apiserver_ports, d.cfg->napiserver_ports,
-					 cerr, sizeof(cerr));
-		if (crc && d.cfg->correlation == CORR_REQUIRED) {
-			log_error("correlation.mode is required but eBPF correlation is unavailable: "
-				  "%s",
-				  cerr);
-			goto out;
-		}
-		if (crc)
-			log_msg(d.cfg->correlation == CORR_ON ? LOG_ERROR : LOG_WARN,
-				"correlation unavailable: %s; alerting from the log only (alerts say "
-				"connection.match none)",
-				cerr);
-		else
-			log_info("correlation: following TCP connections to the API server's ports "
-				 "with eBPF (request-level matching is not built yet: matches are "
-				 "ip+time)");
+	struct correlate_opts co = {d.cfg->correlation, d.cfg->apiserver_ports,
+				    d.cfg->napiserver_ports, d.cfg->apiserver_process,
+				    (int64_t)d.cfg->history_s * 1000000};
+	if (correlate_open(&d.corr, &co, err, sizeof(err))) {
+		log_error("correlation.mode is required but eBPF correlation is unavailable: %s",
+			  err);
+		goto out;
 	}
 	if (dedup_init(&d.dd, 4096) || load_rules(&d, d.cfg) || setup_state_dir(&d))
 		goto out;
@@ -593,7 +541,7 @@ int cmd_run(int argc, char **argv)
 out:
 	state_clear(&st);
 	tail_close(&d.tail);
-	conntrack_free(&d.ct);
+	correlate_free(&d.corr);
 	outputs_close(&d.out);
 	dedup_free(&d.dd);
 	ruleset_free(d.rs);

@@ -39,6 +39,7 @@ void config_free(struct config *c)
 	free(c->cluster);
 	free(c->node);
 	free(c->state_dir);
+	free(c->apiserver_process);
 	for (size_t i = 0; i < c->nrules; i++)
 		free(c->rules[i]);
 	free(c->rules);
@@ -443,8 +444,9 @@ static int parse_root(struct cfg_ctx *cx, struct config *c)
 					return rc;
 			}
 		} else if (!strcmp(ks, "correlation")) {
-			static const char *const ckeys[] = {"mode", "apiserver_ports"};
-			rc = check_keys(cx, v, "correlation", ckeys, 2);
+			static const char *const ckeys[] = {"mode", "apiserver_ports",
+							    "apiserver_process", "history_seconds"};
+			rc = check_keys(cx, v, "correlation", ckeys, 4);
 			YDOC_FOREACH_PAIR(cx->doc, v, cp)
 			{
 				const char *cks = ydoc_str(ydoc_node(cx->doc, cp->key));
@@ -455,6 +457,26 @@ static int parse_root(struct cfg_ctx *cx, struct config *c)
 				if (!strcmp(cks, "mode")) {
 					rc = get_enum(cx, cv, "correlation.mode", modes, 4, &e);
 					c->correlation = (enum correlation_mode)e;
+					continue;
+				}
+				if (!strcmp(cks, "apiserver_process")) {
+					free(c->apiserver_process);
+					c->apiserver_process = NULL;
+					rc = get_str(cx, cv, "correlation.apiserver_process",
+						     &c->apiserver_process);
+					if (!rc && (!c->apiserver_process[0] ||
+						    strlen(c->apiserver_process) > 255 ||
+						    (strchr(c->apiserver_process, '/') &&
+						     c->apiserver_process[0] != '/')))
+						rc = cerr(cx, cv, "correlation.apiserver_process must be a "
+								  "command name or an absolute path");
+					continue;
+				}
+				if (!strcmp(cks, "history_seconds")) {
+					long secs;
+					rc = get_num(cx, cv, "correlation.history_seconds", 10, 3600,
+						     &secs);
+					c->history_s = (unsigned)secs;
 					continue;
 				}
 				size_t max = sizeof(c->apiserver_ports) / sizeof(*c->apiserver_ports);
@@ -512,6 +534,7 @@ int config_load(struct config **out, const char *path, char *err, size_t errsz)
 	c->correlation = CORR_OFF;
 	c->apiserver_ports[0] = 6443;
 	c->napiserver_ports = 1;
+	c->history_s = 120;
 	rc = parse_root(&cx, c);
 	ydoc_free(&d);
 	if (rc == 0 && !(c->file = strdup(path)))
@@ -651,5 +674,6 @@ void config_print(const struct config *c, FILE *f)
 	fprintf(f, "correlation:\n  mode: %s\n  apiserver_ports: [", modes[c->correlation]);
 	for (size_t i = 0; i < c->napiserver_ports; i++)
 		fprintf(f, "%s%u", i ? ", " : "", c->apiserver_ports[i]);
-	fprintf(f, "]\n");
+	fprintf(f, "]\n  apiserver_process: %s\n  history_seconds: %u\n",
+		c->apiserver_process ? c->apiserver_process : "kube-apiserver", c->history_s);
 }

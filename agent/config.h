@@ -58,6 +58,8 @@ struct config {
 	enum correlation_mode correlation;
 	uint16_t apiserver_ports[8]; /* correlation.apiserver_ports, default [6443] */
 	size_t napiserver_ports;
+	char *apiserver_process; /* correlation.apiserver_process; NULL: "kube-apiserver" */
+	unsigned history_s;	 /* correlation.history_seconds, default 120 */
 	unsigned summary_interval_s;
 };
 

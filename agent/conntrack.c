@@ -13,9 +13,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpfutil.h"
 #include "conn.skel.h"
+#include "procinfo.h"
 
-#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 
 struct conntrack {
 	struct conn_bpf *skel;
@@ -29,6 +30,7 @@ struct conntrack {
 	struct conn_lnode age;	   /* every record, oldest first */
 	struct conn_lnode closing; /* closed records, in order of their close */
 	struct conntrack_stats st;
+	char proc_root[64]; /* "" when local clients are not looked up in /proc */
 
 	conntrack_event_fn *observer;
 	void *observer_arg;
@@ -173,6 +175,8 @@ int conntrack_new(struct conntrack **out, const struct conntrack_opts *opts)
 		ct->retention_us = opts->retention_us;
 	if (opts && opts->max_entries > 0)
 		ct->max_entries = opts->max_entries;
+	if (opts && opts->proc_root)
+		snprintf(ct->proc_root, sizeof(ct->proc_root), "%s", opts->proc_root);
 	ct->nbuckets = 64;
 	while (ct->nbuckets < ct->max_entries)
 		ct->nbuckets <<= 1;
@@ -196,6 +200,7 @@ static void record_free(struct conntrack *ct, struct conn_record *r)
 	if (list_linked(&r->closing))
 		list_del(&r->closing);
 	ct->st.entries--;
+	free(r->info);
 	free(r);
 }
 
@@ -261,6 +266,25 @@ static struct conn_record *record_new(struct conntrack *ct, const struct conn_ip
 	return r;
 }
 
+/* What /proc says of a local client now, at ESTABLISHED (it may be gone by the alert). NULL
+ * when out of memory; fields stay "" where /proc had nothing (the process already exited). */
+static struct conn_client *client_info(const char *proc_root, pid_t pid)
+{
+	struct conn_client *c = calloc(1, sizeof(*c));
+	struct procinfo_container pc;
+	char cg[1024];
+
+	if (!c)
+		return NULL;
+	if (procinfo_exe(proc_root, pid, c->exe, sizeof(c->exe)))
+		c->exe[0] = '\0';
+	if (procinfo_cgroup(proc_root, pid, cg, sizeof(cg)) == 0 && procinfo_container_of(cg, &pc)) {
+		memcpy(c->container_id, pc.container_id, sizeof(c->container_id));
+		memcpy(c->pod_uid, pc.pod_uid, sizeof(c->pod_uid));
+	}
+	return c;
+}
+
 static int ingest_established(struct conntrack *ct, const struct conn_event *ev, int64_t ts_us,
 			      const struct conn_ip *local, const struct conn_ip *remote,
 			      struct conn_record **out)
@@ -291,6 +315,8 @@ static int ingest_established(struct conntrack *ct, const struct conn_event *ev,
 		r->cgroup_id = ev->cgroup_id;
 		memcpy(r->comm, ev->comm, sizeof(r->comm));
 		r->comm[sizeof(r->comm) - 1] = '\0';
+		if (ct->proc_root[0] && !r->info)
+			r->info = client_info(ct->proc_root, (pid_t)r->pid);
 	}
 	*out = r;
 	return 0;
@@ -370,6 +396,32 @@ size_t conntrack_lookup(const struct conntrack *ct, const struct conn_ip *src, i
 	return found;
 }
 
+const struct conn_record *conntrack_find_client(const struct conntrack *ct,
+						const struct conn_ip *ip, uint16_t port, int64_t t_us)
+{
+	struct conn_hnode *n = ct->by_client[client_bucket(ct, ip)];
+
+	/* newest first: records are added at the head of their bucket */
+	for (; n; n = n->next) {
+		const struct conn_record *r = container_of(n, struct conn_record, by_client);
+
+		if (r->client_port == port && ip_equal(&r->client, ip) && t_us >= r->established_us &&
+		    (!r->closed_us || t_us <= r->closed_us))
+			return r;
+	}
+	return NULL;
+}
+
+bool conntrack_count_request(struct conntrack *ct, const struct conn_ip *ip, uint16_t port,
+			     int64_t t_us)
+{
+	struct conn_record *r = (struct conn_record *)conntrack_find_client(ct, ip, port, t_us);
+
+	if (r)
+		r->requests++;
+	return r != NULL;
+}
+
 void conntrack_set_observer(struct conntrack *ct, conntrack_event_fn *fn, void *arg)
 {
 	ct->observer = fn;
@@ -379,14 +431,6 @@ void conntrack_set_observer(struct conntrack *ct, conntrack_event_fn *fn, void *
 void conntrack_stats(const struct conntrack *ct, struct conntrack_stats *st)
 {
 	*st = ct->st;
-}
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static int on_ring_event(void *arg, void *data, size_t size)
@@ -412,9 +456,9 @@ int conntrack_poll(struct conntrack *ct)
 
 	if (!ct->rb)
 		return 0;
-	ct->mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	ct->mono_to_real_ns = bpfutil_mono_to_real_ns();
 	n = ring_buffer__consume(ct->rb);
-	conntrack_expire(ct, clock_ns(CLOCK_REALTIME) / 1000);
+	conntrack_expire(ct, bpfutil_clock_ns(CLOCK_REALTIME) / 1000);
 	return n;
 }
 
@@ -425,47 +469,11 @@ int conntrack_fd(const struct conntrack *ct)
 
 uint64_t conntrack_lost(const struct conntrack *ct)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *vals, sum = 0;
-	__u32 zero = 0;
-
-	if (!ct->skel || ncpu <= 0)
-		return 0;
-	vals = calloc((size_t)ncpu, sizeof(*vals));
-	if (!vals)
-		return 0;
-	if (!bpf_map__lookup_elem(ct->skel->maps.lost, &zero, sizeof(zero), vals,
-				  (size_t)ncpu * sizeof(*vals), 0)) {
-		for (int i = 0; i < ncpu; i++)
-			sum += vals[i];
-	}
-	free(vals);
-	return sum;
+	return ct->skel ? bpfutil_percpu_sum(ct->skel->maps.lost) : 0;
 }
 
-/* libbpf's own messages (a verifier log, probe failures) only with KAA_BPF_DEBUG set: without
- * it, conntrack_open's one line says what went wrong. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!getenv("KAA_BPF_DEBUG"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static void describe_load_error(int err, char *buf, size_t bufsz)
-{
-	if (err == -EPERM || err == -EACCES)
-		snprintf(buf, bufsz, "BPF not permitted (needs CAP_BPF and CAP_PERFMON, or root)");
-	else if (err == -ENOSYS)
-		snprintf(buf, bufsz, "BPF not supported by this kernel (no bpf() system call)");
-	else
-		snprintf(buf, bufsz,
-			 "loading the BPF program failed: %s (KAA_BPF_DEBUG=1 shows libbpf's log)",
-			 strerror(-err));
-}
-
-int conntrack_open(struct conntrack **out, const uint16_t *ports, size_t nports, char *err,
-		   size_t errsz)
+int conntrack_open(struct conntrack **out, const uint16_t *ports, size_t nports,
+		   const struct conntrack_opts *opts, char *err, size_t errsz)
 {
 	struct conntrack *ct = NULL;
 	int rc;
@@ -475,19 +483,15 @@ int conntrack_open(struct conntrack **out, const uint16_t *ports, size_t nports,
 		snprintf(err, errsz, "watch 1 to %d ports, not %zu", CONN_MAX_PORTS, nports);
 		return -EINVAL;
 	}
-	if (access(KERNEL_BTF, R_OK)) {
-		rc = -errno;
-		snprintf(err, errsz,
-			 "kernel BTF not available (%s: %s; needs CONFIG_DEBUG_INFO_BTF)",
-			 KERNEL_BTF, strerror(errno));
-		return rc == -EACCES ? -EPERM : -ENOENT;
-	}
-	rc = conntrack_new(&ct, NULL);
+	rc = bpfutil_check_btf(err, errsz);
+	if (rc)
+		return rc;
+	rc = conntrack_new(&ct, opts);
 	if (rc) {
 		snprintf(err, errsz, "out of memory");
 		return rc;
 	}
-	libbpf_set_print(libbpf_print);
+	bpfutil_quiet_libbpf();
 	ct->skel = conn_bpf__open();
 	if (!ct->skel) {
 		rc = -errno;
@@ -499,13 +503,13 @@ int conntrack_open(struct conntrack **out, const uint16_t *ports, size_t nports,
 	ct->skel->rodata->n_watched_ports = (__u32)nports;
 	rc = conn_bpf__load(ct->skel);
 	if (rc) {
-		describe_load_error(rc, err, errsz);
+		bpfutil_load_error(rc, "CAP_BPF and CAP_PERFMON", err, errsz);
 		goto cleanup;
 	}
 	rc = conn_bpf__attach(ct->skel);
 	if (rc) {
 		if (rc == -EPERM || rc == -EACCES)
-			describe_load_error(rc, err, errsz);
+			bpfutil_load_error(rc, "CAP_BPF and CAP_PERFMON", err, errsz);
 		else
 			snprintf(err, errsz, "attaching tp_btf/inet_sock_set_state failed: %s",
 				 strerror(-rc));
@@ -517,7 +521,7 @@ int conntrack_open(struct conntrack **out, const uint16_t *ports, size_t nports,
 		snprintf(err, errsz, "opening the BPF ring buffer failed: %s", strerror(errno));
 		goto cleanup;
 	}
-	ct->mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	ct->mono_to_real_ns = bpfutil_mono_to_real_ns();
 	*out = ct;
 	return 0;
 cleanup:

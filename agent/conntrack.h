@@ -1,5 +1,6 @@
 /* conntrack: the TCP connections to and from the watched ports (the apiserver's), when each
- * opened and closed and, for a client on this node, its process; fed by bpf/conn.bpf.c through
+ * opened and closed and, for a client on this node, its process (and from /proc its executable,
+ * container and pod); fed by bpf/conn.bpf.c through
  * a ring buffer into a bounded history that answers "who was connected from this IP at T". */
 #ifndef KAA_CONNTRACK_H
 #define KAA_CONNTRACK_H
@@ -41,15 +42,25 @@ struct conn_record {
 	char comm[CONN_COMM_LEN];
 	uint64_t cgroup_id;
 	uint64_t client_sock, server_sock; /* kernel socket cookies; 0: that end is not here */
+	uint32_t requests;		   /* requests the uprobe saw on it (conntrack_count_request) */
+	struct conn_client *info;	   /* a local client's executable and container, or NULL */
 
 	/* the history's links, not for callers */
 	struct conn_hnode by_tuple, by_client;
 	struct conn_lnode age, closing;
 };
 
+/* What /proc said of a local client when its connection was established. */
+struct conn_client {
+	char exe[256];		/* "" when /proc/PID/exe could not be read */
+	char container_id[65];	/* "" when not in a container */
+	char pod_uid[37];	/* "" when not in a pod */
+};
+
 struct conntrack_opts {
 	int64_t retention_us; /* keep a closed connection this long (0: the default, 120 s) */
 	size_t max_entries;   /* beyond this the oldest record goes (0: the default, 65536) */
+	const char *proc_root; /* read a local client's exe and cgroup here; NULL: do not */
 };
 
 struct conntrack_stats {
@@ -68,11 +79,11 @@ typedef void conntrack_event_fn(void *arg, const struct conn_event *ev, int64_t 
 				const struct conn_record *rec);
 
 /* Load and attach bpf/conn.bpf.c watching ports[0..nports) (1 to CONN_MAX_PORTS) and a
- * history with the default bounds into *out (free with conntrack_free). Returns 0, or -errno
+ * history bounded by opts (NULL: the defaults) into *out (free with conntrack_free). Returns 0, or -errno
  * with one line in err saying what is missing: -EPERM without CAP_BPF + CAP_PERFMON, -ENOENT
  * without kernel BTF, -ENOSYS without bpf(); other codes are the program's own failures. */
-int conntrack_open(struct conntrack **out, const uint16_t *ports, size_t nports, char *err,
-		   size_t errsz);
+int conntrack_open(struct conntrack **out, const uint16_t *ports, size_t nports,
+		   const struct conntrack_opts *opts, char *err, size_t errsz);
 /* A history without BPF (tests; opts NULL for the defaults). Returns 0 or -ENOMEM. */
 int conntrack_new(struct conntrack **out, const struct conntrack_opts *opts);
 /* Detach, unload and free everything; takes NULL and clears *ct. */
@@ -94,6 +105,14 @@ void conntrack_stats(const struct conntrack *ct, struct conntrack_stats *st);
  * conntrack_poll, conntrack_ingest or conntrack_expire). Returns how many there are in all. */
 size_t conntrack_lookup(const struct conntrack *ct, const struct conn_ip *src, int64_t t_us,
 			const struct conn_record **out, size_t max);
+
+/* The connection from client ip:port whose lifetime covers t_us (newest first), or NULL. */
+const struct conn_record *conntrack_find_client(const struct conntrack *ct,
+						const struct conn_ip *ip, uint16_t port,
+						int64_t t_us);
+/* One more request seen on the connection from ip:port at t_us; false when it is unknown. */
+bool conntrack_count_request(struct conntrack *ct, const struct conn_ip *ip, uint16_t port,
+			     int64_t t_us);
 
 /* "10.0.0.1", "::1", "::ffff:10.0.0.1" (stored as 10.0.0.1). Returns 0 or -EINVAL. */
 int conntrack_ip_parse(const char *s, struct conn_ip *out);

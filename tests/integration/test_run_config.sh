@@ -50,6 +50,8 @@ outputs:
 correlation:
   mode: off
   apiserver_ports: [6443]
+  apiserver_process: kube-apiserver
+  history_seconds: 120
 # rules: 1 rules and 4 data models loaded from 5 files
 EOF
 if [ -n "${NODE_NAME:-}" ]; then sed -i "s/^node: .*/node: \"$NODE_NAME\"/" "$D/min.want"; fi

@@ -62,8 +62,8 @@ else
 	A=$!
 	AGENT_PIDS="$AGENT_PIDS $A"
 	wait_until 10 grep -q "following" "$D/stderr"
-	if grep -q "correlation unavailable" "$D/stderr"; then
-		skip "correlation with eBPF" "$(grep -m1 'correlation unavailable' "$D/stderr" | cut -c26-)"
+	if grep -q "connection tracking unavailable" "$D/stderr"; then
+		skip "correlation with eBPF" "$(grep -m1 'connection tracking unavailable' "$D/stderr" | cut -c26-)"
 	else
 		LP=$((40000 + RANDOM % 2000))
 		curl -s -g --local-port "$LP" "http://[::1]:$PORT/version" >/dev/null &
@@ -109,7 +109,7 @@ else
 	wait_until 10 grep -qs corr-3 "$D/out/alerts.jsonl"
 	kill -TERM "$A"
 	wait "$A"
-	check "mode auto without BPF: one line says why" grep -q "correlation unavailable" "$D/stderr.auto"
+	check "mode auto without BPF: one line says why" grep -q "unavailable" "$D/stderr.auto"
 	equal "mode auto without BPF: the alert still arrives, match none" "none" \
 		"$(grep corr-3 "$D/out/alerts.jsonl" | jq -r .connection.match)"
 	conf required

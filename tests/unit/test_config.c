@@ -283,6 +283,30 @@ static void test_config_correlation_mode_must_be_known(void **state)
 			    6, "'correlation.mode' must be one of: off, auto, on, required");
 }
 
+static void test_config_correlation_process_and_history(void **state)
+{
+	struct config *c;
+	char path[64], err[512];
+
+	assert_config_error(MINIMAL_IO "correlation:\n"
+				       "  apiserver_process: bin/kube-apiserver\n",
+			    6, "correlation.apiserver_process must be a command name or an absolute path");
+	assert_config_error(MINIMAL_IO "correlation:\n"
+				       "  apiserver_process: \"\"\n",
+			    6, "correlation.apiserver_process must be a command name or an absolute path");
+	assert_config_error(MINIMAL_IO "correlation:\n"
+				       "  history_seconds: 5\n",
+			    6, "'correlation.history_seconds' must be a whole number from 10 to 3600");
+	assert_int_equal(load(MINIMAL_IO "correlation:\n"
+					 "  apiserver_process: /usr/local/bin/kube-apiserver\n"
+					 "  history_seconds: 300\n",
+			      &c, path, sizeof(path), err, sizeof(err)),
+			 0);
+	assert_string_equal(c->apiserver_process, "/usr/local/bin/kube-apiserver");
+	assert_int_equal(c->history_s, 300);
+	config_free(c);
+}
+
 static void test_config_list_where_a_string_is_expected_is_an_error(void **state)
 {
 	assert_config_error("cluster: [a, b]\n" MINIMAL_IO, 1, "'cluster' must be a string");
@@ -438,7 +462,9 @@ static void test_config_print_writes_every_effective_value(void **state)
 		 "    format: json\n"
 		 "correlation:\n"
 		 "  mode: auto\n"
-		 "  apiserver_ports: [6443]\n",
+		 "  apiserver_ports: [6443]\n"
+		 "  apiserver_process: kube-apiserver\n"
+		 "  history_seconds: 120\n",
 		 path);
 	assert_string_equal(text, want);
 	free(text);
@@ -526,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_config_max_line_bytes_out_of_range_is_an_error),
 		cmocka_unit_test(test_config_summary_interval_out_of_range_is_an_error),
 		cmocka_unit_test(test_config_correlation_mode_must_be_known),
+		cmocka_unit_test(test_config_correlation_process_and_history),
 		cmocka_unit_test(test_config_list_where_a_string_is_expected_is_an_error),
 		cmocka_unit_test(test_config_null_where_a_string_is_expected_is_an_error),
 		cmocka_unit_test(test_config_relative_input_path_is_an_error),

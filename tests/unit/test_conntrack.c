@@ -397,10 +397,10 @@ static void test_open_rejects_no_ports_and_too_many_before_touching_bpf(void **s
 	struct conntrack *ct = (void *)1;
 	char err[128];
 
-	assert_int_equal(conntrack_open(&ct, ports, 0, err, sizeof(err)), -EINVAL);
+	assert_int_equal(conntrack_open(&ct, ports, 0, NULL, err, sizeof(err)), -EINVAL);
 	assert_null(ct);
 	assert_string_equal(err, "watch 1 to 8 ports, not 0");
-	assert_int_equal(conntrack_open(&ct, ports, CONN_MAX_PORTS + 1, err, sizeof(err)), -EINVAL);
+	assert_int_equal(conntrack_open(&ct, ports, CONN_MAX_PORTS + 1, NULL, err, sizeof(err)), -EINVAL);
 }
 
 static void test_free_takes_null(void **state)
