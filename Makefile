@@ -43,7 +43,7 @@ Q := @
 msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
 endif
 
-.PHONY: all deps test unit integration run clean help vmlinux
+.PHONY: all deps test unit integration run clean help vmlinux bench
 
 all: $(OUT)/kube-audit-agent
 
@@ -52,6 +52,7 @@ help:
 	@echo 'make deps       install missing Debian build and test packages (needs root)'
 	@echo 'make test       every test (unit + integration) under ASan and UBSan'
 	@echo 'make run        follow the bundled example log as it is written, print alerts (Ctrl-C)'
+	@echo 'make bench      benchmarks (release build; the eBPF ones need root)'
 	@echo 'make clean      remove $(OUT)/'
 	@echo 'make vmlinux    regenerate vmlinux/vmlinux.h from /sys/kernel/btf/vmlinux (commit it)'
 
@@ -129,6 +130,14 @@ run: deps
 	$(Q)$(OUT)/kube-audit-agent test rules | tail -n 1
 	$(Q)echo '== kube-audit-agent run: following the example audit log as it is written (Ctrl-C stops) =='
 	$(Q)AGENT=$(CURDIR)/$(OUT)/kube-audit-agent examples/run-demo.sh
+
+# Benchmarks print tables of ratios against baselines measured in the same run; nothing here
+# asserts a time. BENCH_ROUNDS and BENCH_REQUESTS size the probe-latency one.
+BENCH_ROUNDS   ?= 5
+BENCH_REQUESTS ?= 20000
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/bench/probe_latency.sh $(OUT)/kube-audit-agent $(BENCH_ROUNDS) $(BENCH_REQUESTS)
 
 clean:
 	rm -rf $(OUT)
