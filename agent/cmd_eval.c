@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -14,6 +15,7 @@
 #include "engine.h"
 #include "eventtime.h"
 #include "linereader.h"
+#include "progress.h"
 
 #define EVAL_MAX_DETAILED_ERRORS 100
 #define EVAL_MAX_OPEN_ALERTS 16384
@@ -31,6 +33,7 @@ struct eval_state {
 	int64_t clock;       /* the latest event time seen: events without one use it */
 	uint64_t alerts;
 	uint64_t reported_errors;
+	struct progress progress; /* on stderr, when it is a terminal */
 };
 
 static void usage(FILE *f)
@@ -51,15 +54,17 @@ static void usage(FILE *f)
 		   "decides the window). With --each exactly one JSON line per input line:\n"
 		   "{\"line\":N,\"matches\":[...]}, with \"error\" when the line could not be decoded.\n"
 		   "Exit status: 0 after a full pass (bad lines are counted on stderr), 1 on a read\n"
-		   "error, 2 for usage or rule errors.\n",
+		   "error, 2 for usage or rule errors. While stderr is a terminal a progress line\n"
+		   "shows percent, MB/s, events/s and time left (the rates alone for a pipe).\n",
 		KAA_RULES_DIR, LINEREADER_DEFAULT_MAX);
 }
 
-static int print_json(cJSON *obj)
+static int print_json(struct eval_state *st, cJSON *obj)
 {
 	char *s = cJSON_PrintUnformatted(obj);
 	if (!s)
 		return -ENOMEM;
+	progress_clear(&st->progress); /* stdout may be the same terminal */
 	fputs(s, stdout);
 	fputc('\n', stdout);
 	cJSON_free(s);
@@ -92,7 +97,7 @@ static int on_close(void *arg, struct alert_group *g)
 			      cJSON_DetachItemFromObject(g->first, "alert_context"));
 	cJSON_AddItemToObject(a, "event", cJSON_DetachItemFromObject(g->first, "event"));
 	cJSON_AddItemToObject(a, "source", cJSON_DetachItemFromObject(g->first, "source"));
-	int rc = print_json(a);
+	int rc = print_json(st, a);
 	cJSON_Delete(a);
 	st->alerts++;
 	return rc;
@@ -168,6 +173,7 @@ static int on_match(void *arg, const struct rule *r, struct rule_match *m, struc
 static void report_bad(struct eval_state *st, const struct line *ln, const char *reason,
 		       size_t offset)
 {
+	progress_clear(&st->progress);
 	if (st->reported_errors++ < EVAL_MAX_DETAILED_ERRORS)
 		fprintf(stderr, "eval: %s:%llu: %s (byte %zu)\n", st->input_name,
 			(unsigned long long)ln->no, reason, offset);
@@ -186,7 +192,7 @@ static int each_line_out(struct eval_state *st, const struct line *ln, const cha
 	st->each_matches = NULL;
 	if (error)
 		cJSON_AddStringToObject(o, "error", error);
-	int rc = print_json(o);
+	int rc = print_json(st, o);
 	cJSON_Delete(o);
 	return rc;
 }
@@ -229,6 +235,7 @@ static int run(struct eval_state *st, int fd, size_t max_line)
 		}
 		if (st->each && (rc = each_line_out(st, &ln, error)) < 0)
 			break;
+		progress_tick(&st->progress, ln.no, ln.next);
 	}
 	cJSON_Delete(st->each_matches);
 	st->each_matches = NULL;
@@ -236,6 +243,17 @@ static int run(struct eval_state *st, int fd, size_t max_line)
 	if (rc < 0)
 		return rc;
 	return dedup_expire(&st->dd, INT64_MAX, on_close, st);
+}
+
+/* The bytes left to read from fd when it is a regular file (a percentage makes sense), else
+ * 0 (a pipe, a terminal). */
+static uint64_t input_size(int fd)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
+		return 0;
+	off_t at = lseek(fd, 0, SEEK_CUR);
+	return at >= 0 && at < sb.st_size ? (uint64_t)(sb.st_size - at) : 0;
 }
 
 int cmd_eval(int argc, char **argv)
@@ -329,8 +347,10 @@ int cmd_eval(int argc, char **argv)
 		ruleset_free(rs);
 		goto out;
 	}
+	progress_init(&st.progress, STDERR_FILENO, input_size(fd));
 	int rc = run(&st, fd, max_line);
 	fflush(stdout);
+	progress_clear(&st.progress);
 	if (rc < 0) {
 		fprintf(stderr, "eval: %s: stopped at line %llu: %s\n", st.input_name,
 			(unsigned long long)st.line_no, strerror(-rc));
