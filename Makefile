@@ -6,13 +6,14 @@
 VERSION   := 0.1.0
 OUT       := build
 CC        ?= cc
-PKGS      := yaml-0.1 libcjson zlib libcurl libbpf libdw
+PKGS      := yaml-0.1 libcjson zlib libcurl libbpf libdw libmicrohttpd
 DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev zlib1g-dev libcurl4-openssl-dev libcmocka-dev \
+             libmicrohttpd-dev \
              clang bpftool libbpf-dev libelf-dev libdw-dev \
              jq python3 util-linux openssl curl golang-go
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson -lz -lcurl -lbpf -ldw -lelf)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson -lz -lcurl -lbpf -ldw -lelf -lmicrohttpd)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS    ?= -O2 -g

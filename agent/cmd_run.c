@@ -23,7 +23,10 @@
 #include "engine.h"
 #include "eventtime.h"
 #include "log.h"
+#include "metrics.h"
+#include "metricsd.h"
 #include "output.h"
+#include "rulestats.h"
 #include "state.h"
 #include "tail.h"
 
@@ -41,6 +44,8 @@ struct daemon {
 	struct outputs out;
 	struct tail tail;
 	struct correlate *corr; /* eBPF correlation, or NULL */
+	struct metricsd *metrics; /* the metrics.listen endpoint, or NULL */
+	struct rulestats rstats;  /* per-rule matches and alerts, for the metrics */
 	int sfd, tfd, lockfd;
 	bool stopping;
 	bool blocked;       /* outputs failing: reading waits */
@@ -82,6 +87,9 @@ static int on_match(void *arg, const struct rule *r, struct rule_match *m, struc
 
 	struct alert_group *g;
 	bool first;
+	struct rule_counts *counts = rulestats_get(&d->rstats, r->id);
+	if (counts)
+		counts->matches++;
 	int outcome = dedup_record(&d->dd, r, m->dedup, ts, &g, &first, NULL, NULL);
 	if (outcome < 0)
 		return outcome;
@@ -97,10 +105,13 @@ static int on_match(void *arg, const struct rule *r, struct rule_match *m, struc
 		if (conn)
 			cJSON_AddItemToObject(rec, "connection", conn);
 	}
-	if (outcome == DEDUP_NEW_ALERT)
+	if (outcome == DEDUP_NEW_ALERT) {
 		d->alerts++;
-	else
+		if (counts)
+			counts->alerts++;
+	} else {
 		d->updates++;
+	}
 	while (d->dd.count > RUN_MAX_OPEN_ALERTS)
 		dedup_close_oldest(&d->dd, NULL, NULL);
 	return queue_record(d, rec);
@@ -200,6 +211,161 @@ static void summary(struct daemon *d)
 	d->bad_logged = 0;
 }
 
+/* The /metrics page: each number read where it is counted. */
+static int write_metrics(void *arg, struct sbuf *out)
+{
+	struct daemon *d = arg;
+	const struct engine_stats *es = &d->eng.st;
+	struct metrics_page p;
+	struct correlate_stats cs;
+	struct tail_input_stats ts;
+	struct output_stats os;
+	int64_t now = https_now_ms();
+	uint64_t bytes = 0;
+
+	correlate_poll(d->corr); /* the requests and lost events up to now */
+	correlate_stats(d->corr, &cs);
+	metrics_begin(&p, out);
+
+	metrics_family(&p, "kube_audit_agent_lines_read_total", METRIC_COUNTER,
+		       "Complete lines read from an input's files (file: the input's path as "
+		       "configured; rotated copies count under it), skipped lines included.");
+	for (size_t i = 0; i < d->tail.ninputs; i++) {
+		tail_input_stats(&d->tail, i, &ts);
+		metrics_sample(&p, (struct metric_label[]){{"file", ts.path}}, 1, ts.lines);
+		bytes += ts.bytes;
+	}
+	metrics_family(&p, "kube_audit_agent_bytes_read_total", METRIC_COUNTER,
+		       "Bytes of the complete lines read from every input, newlines included.");
+	metrics_sample(&p, NULL, 0, bytes);
+	metrics_family(&p, "kube_audit_agent_decode_errors_total", METRIC_COUNTER,
+		       "Lines that could not be decoded: not JSON, truncated, invalid UTF-8, a NUL "
+		       "byte, nested too deep, or not a JSON object.");
+	metrics_sample(&p, NULL, 0, es->decode_errors);
+	metrics_family(&p, "kube_audit_agent_lines_skipped_total", METRIC_COUNTER,
+		       "Lines read but not evaluated, by reason: too_long (longer than "
+		       "max_line_bytes), decode_error (could not be decoded), no_rules (no enabled "
+		       "rule takes its log type).");
+	metrics_sample(&p, (struct metric_label[]){{"reason", "too_long"}}, 1,
+		       d->tail.st.lines_too_long);
+	metrics_sample(&p, (struct metric_label[]){{"reason", "decode_error"}}, 1,
+		       es->decode_errors);
+	metrics_sample(&p, (struct metric_label[]){{"reason", "no_rules"}}, 1, es->no_rules);
+	metrics_family(&p, "kube_audit_agent_rule_matches_total", METRIC_COUNTER,
+		       "Events a rule matched.");
+	for (size_t i = 0; i < d->rstats.n; i++)
+		metrics_sample(&p, (struct metric_label[]){{"rule_id", d->rstats.v[i].rule_id}}, 1,
+			       d->rstats.v[i].matches);
+	metrics_family(&p, "kube_audit_agent_alerts_total", METRIC_COUNTER,
+		       "New alerts a rule opened (alert records; updates of an open alert and "
+		       "matches below the rule's threshold are not counted).");
+	for (size_t i = 0; i < d->rstats.n; i++)
+		metrics_sample(&p, (struct metric_label[]){{"rule_id", d->rstats.v[i].rule_id}}, 1,
+			       d->rstats.v[i].alerts);
+	metrics_family(&p, "kube_audit_agent_deliveries_total", METRIC_COUNTER,
+		       "Alert records per output and result, counted per record: ok (written and "
+		       "fsync'd, or taken by the collector), retry (in an attempt that failed and "
+		       "is made again; every failed attempt counts its records), dead_letter "
+		       "(refused by the collector and moved to the dead-letter file).");
+	for (size_t i = 0; i < d->out.n; i++) {
+		static const char *const results[] = {"ok", "retry", "dead_letter"};
+		outputs_stats(&d->out, i, &os);
+		const uint64_t n[] = {os.ok, os.retry, os.dead_letter};
+		for (size_t k = 0; k < 3; k++) {
+			struct metric_label l[] = {{"output", os.name}, {"result", results[k]}};
+			metrics_sample(&p, l, 2, n[k]);
+		}
+	}
+	metrics_family(&p, "kube_audit_agent_spool_bytes", METRIC_GAUGE,
+		       "Bytes of alert records in an https output's spool not yet delivered "
+		       "(8 bytes of header per record included).");
+	for (size_t i = 0; i < d->out.n; i++) {
+		outputs_stats(&d->out, i, &os);
+		if (os.spooled)
+			metrics_sample(&p, (struct metric_label[]){{"output", os.name}}, 1,
+				       os.spool_bytes);
+	}
+	metrics_family(&p, "kube_audit_agent_spool_oldest_seconds", METRIC_GAUGE,
+		       "Seconds the oldest record in an https output's spool has waited (whole "
+		       "seconds, rounded down; 0 when the spool is empty).");
+	for (size_t i = 0; i < d->out.n; i++) {
+		outputs_stats(&d->out, i, &os);
+		if (!os.spooled)
+			continue;
+		int64_t age = os.spool_oldest_ms && now > os.spool_oldest_ms
+				      ? (now - os.spool_oldest_ms) / 1000
+				      : 0;
+		metrics_sample(&p, (struct metric_label[]){{"output", os.name}}, 1, (uint64_t)age);
+	}
+	metrics_family(&p, "kube_audit_agent_tail_lag_bytes", METRIC_GAUGE,
+		       "Bytes written to an input's open files and not read yet (file: the input's "
+		       "path as configured).");
+	for (size_t i = 0; i < d->tail.ninputs; i++) {
+		tail_input_stats(&d->tail, i, &ts);
+		metrics_sample(&p, (struct metric_label[]){{"file", ts.path}}, 1, ts.lag);
+	}
+	metrics_family(&p, "kube_audit_agent_correlation_attached", METRIC_GAUGE,
+		       "1 when a part of the eBPF correlation is attached, else 0: "
+		       "probe=connections (TCP connections to the API server's ports), "
+		       "probe=uprobe (the uprobe on the API server process).");
+	metrics_sample(&p, (struct metric_label[]){{"probe", "connections"}}, 1, cs.connections);
+	metrics_sample(&p, (struct metric_label[]){{"probe", "uprobe"}}, 1, cs.uprobe);
+	metrics_family(&p, "kube_audit_agent_bpf_events_lost_total", METRIC_COUNTER,
+		       "Events the eBPF programs dropped because their ring buffer was full.");
+	metrics_sample(&p, NULL, 0, cs.bpf_events_lost);
+	metrics_family(&p, "kube_audit_agent_anonymous_wire_requests_total", METRIC_COUNTER,
+		       "Requests the uprobe saw reach the API server with neither an Authorization "
+		       "header nor a client certificate.");
+	metrics_sample(&p, NULL, 0, cs.anonymous_requests);
+	metrics_family(&p, "kube_audit_agent_build_info", METRIC_GAUGE,
+		       "The agent's version; always 1.");
+	metrics_sample(&p, (struct metric_label[]){{"version", KAA_VERSION}}, 1, 1);
+	return metrics_end(&p);
+}
+
+/* /readyz: rules loaded, every input followed, no output failing longer than
+ * unready_after_seconds. Otherwise false and one line naming what is wrong. */
+static bool is_ready(void *arg, char *why, size_t whysz)
+{
+	struct daemon *d = arg;
+	struct tail_input_stats ts;
+	struct output_stats os;
+	int64_t now = https_now_ms();
+	size_t enabled = 0;
+
+	for (size_t i = 0; d->rs && i < d->rs->nrules; i++)
+		enabled += d->rs->rules[i]->enabled;
+	if (!enabled) {
+		snprintf(why, whysz, "rules: no rule is enabled");
+		return false;
+	}
+	for (size_t i = 0; i < d->tail.ninputs; i++) {
+		tail_input_stats(&d->tail, i, &ts);
+		if (!ts.watched) {
+			snprintf(why, whysz, "input %s: its directory %s is not watched (missing)",
+				 ts.path, ts.dir);
+			return false;
+		}
+		if (ts.unreadable) {
+			snprintf(why, whysz, "input %s: cannot read %s: %s", ts.path, ts.unreadable,
+				 strerror(ts.unreadable_errno));
+			return false;
+		}
+	}
+	for (size_t i = 0; i < d->out.n; i++) {
+		outputs_stats(&d->out, i, &os);
+		int64_t failing = os.failing_since_ms ? now - os.failing_since_ms : 0;
+		if (os.failing_since_ms && failing >= (int64_t)d->cfg->unready_after_s * 1000) {
+			snprintf(why, whysz,
+				 "output %s: failing for %lld s (unready_after_seconds: %u); see "
+				 "the log for why",
+				 os.name, (long long)(failing / 1000), d->cfg->unready_after_s);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Load rules; on success swap them in and move the dedup windows over. */
 static int load_rules(struct daemon *d, const struct config *cfg)
 {
@@ -239,8 +405,11 @@ static int load_rules(struct daemon *d, const struct config *cfg)
 	engine_init(&d->eng, rs, NULL);
 	d->eng.st = keep;
 	size_t enabled = 0;
-	for (size_t i = 0; i < rs->nrules; i++)
+	for (size_t i = 0; i < rs->nrules; i++) {
 		enabled += rs->rules[i]->enabled;
+		if (rs->rules[i]->enabled)
+			rulestats_get(&d->rstats, rs->rules[i]->id); /* a series from the start */
+	}
 	log_info("loaded %zu rules (%zu enabled) and %zu data models from %zu files", rs->nrules,
 		 enabled, rs->nmodels, rs->nfiles);
 	return 0;
@@ -259,7 +428,15 @@ static void reload(struct daemon *d)
 		config_free(nc);
 		return;
 	}
+	log_set_json(nc->log_json); /* log settings apply at once, from the next line */
+	log_set_level((enum log_level)nc->log_level);
+	d->cfg->log_json = nc->log_json;
+	d->cfg->log_level = nc->log_level;
 	outputs_reload_tokens(&d->out);
+	d->cfg->unready_after_s = nc->unready_after_s;
+	if (strcmp(nc->metrics_listen ? nc->metrics_listen : "",
+		   d->cfg->metrics_listen ? d->cfg->metrics_listen : ""))
+		log_warn("reload: metrics.listen changes only at a restart");
 	/* inputs, outputs, state and line limits belong to open files: they need a restart */
 	bool same_io = nc->ninputs == d->cfg->ninputs && nc->noutputs == d->cfg->noutputs &&
 		       !strcmp(nc->state_dir, d->cfg->state_dir) &&
@@ -385,7 +562,7 @@ static int loop(struct daemon *d)
 	bool more = true; /* read at once after start: files may have data already */
 	long out_wait = -1;
 	for (;;) {
-		struct curl_waitfd fds[3 + CORRELATE_MAX_FDS] = {
+		struct curl_waitfd fds[4 + CORRELATE_MAX_FDS] = {
 			{.fd = d->sfd, .events = CURL_WAIT_POLLIN},
 			{.fd = d->tfd, .events = CURL_WAIT_POLLIN},
 			{.fd = d->tail.ifd, .events = CURL_WAIT_POLLIN},
@@ -394,10 +571,18 @@ static int loop(struct daemon *d)
 		unsigned nfds = 3, ncfds = (unsigned)correlate_fds(d->corr, cfds);
 		for (unsigned i = 0; i < ncfds; i++)
 			fds[nfds++] = (struct curl_waitfd){.fd = cfds[i], .events = CURL_WAIT_POLLIN};
+		/* the metrics endpoint: MHD's epoll fd, and how soon MHD wants to run anyway */
+		unsigned mi = nfds;
+		long metrics_wait = d->metrics ? metricsd_timeout_ms(d->metrics) : -1;
+		if (d->metrics)
+			fds[nfds++] = (struct curl_waitfd){.fd = metricsd_fd(d->metrics),
+							   .events = CURL_WAIT_POLLIN};
 		bool reading = !d->blocked && !outputs_full(&d->out);
 		int timeout = more && reading ? 0 : 1000;
 		if (out_wait >= 0 && out_wait < timeout)
 			timeout = (int)out_wait;
+		if (metrics_wait >= 0 && metrics_wait < timeout)
+			timeout = (int)metrics_wait;
 		CURLMcode mc = curl_multi_poll(d->out.multi, fds, nfds, timeout, NULL);
 		if (mc != CURLM_OK) {
 			log_error("event loop: %s", curl_multi_strerror(mc));
@@ -409,10 +594,12 @@ static int loop(struct daemon *d)
 			tick(d);
 		if (fds[2].revents && tail_handle_events(&d->tail) < 0)
 			log_error("inotify: %s", strerror(errno));
-		for (unsigned i = 3; i < nfds; i++) {
+		for (unsigned i = 3; i < 3 + ncfds; i++) {
 			if (fds[i].revents)
 				correlate_ready(d->corr, fds[i].fd);
 		}
+		if (d->metrics && (fds[mi].revents || metrics_wait >= 0))
+			metricsd_run(d->metrics);
 		more = false;
 		reading = !d->blocked && !outputs_full(&d->out);
 		if (reading && !d->stopping) {
@@ -433,6 +620,24 @@ static int loop(struct daemon *d)
 			return 0;
 		}
 	}
+}
+
+/* metrics.listen: serve /metrics, /healthz and /readyz. A failure to listen is one error line
+ * and the agent goes on alerting without the endpoint. */
+static void open_metrics(struct daemon *d)
+{
+	struct metricsd_handlers h = {write_metrics, is_ready, d};
+	const char *addr = d->cfg->metrics_listen;
+	char err[512];
+
+	if (!addr || !addr[0])
+		return;
+	if (metricsd_open(&d->metrics, addr, &h, err, sizeof(err))) {
+		log_error("metrics: %s; no /metrics, /healthz or /readyz (alerting goes on)", err);
+		return;
+	}
+	log_info("metrics: serving /metrics, /healthz and /readyz on %s (port %u)", addr,
+		 (unsigned)metricsd_port(d->metrics));
 }
 
 static void usage_run(FILE *f)
@@ -493,6 +698,8 @@ int cmd_run(int argc, char **argv)
 		log_error("%s", err);
 		return 2;
 	}
+	log_set_json(d.cfg->log_json); /* before the first line that follows */
+	log_set_level((enum log_level)d.cfg->log_level);
 	log_info("kube-audit-agent %s starting: node %s, config %s", KAA_VERSION, d.cfg->node,
 		 path);
 	struct correlate_opts co = {d.cfg->correlation, d.cfg->apiserver_ports,
@@ -528,6 +735,7 @@ int cmd_run(int argc, char **argv)
 		log_error("event loop: %s", strerror(errno));
 		goto out;
 	}
+	open_metrics(&d);
 	d.last_summary = time(NULL);
 	d.dirty = true; /* write the state at once: a crash before the first checkpoint must not
 			 * apply start_at: end a second time */
@@ -539,6 +747,8 @@ int cmd_run(int argc, char **argv)
 	summary(&d);
 	log_info("stopped");
 out:
+	metricsd_free(&d.metrics);
+	rulestats_free(&d.rstats);
 	state_clear(&st);
 	tail_close(&d.tail);
 	correlate_free(&d.corr);

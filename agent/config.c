@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "redact.h"
 #include "ydoc.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -40,6 +41,7 @@ void config_free(struct config *c)
 	free(c->node);
 	free(c->state_dir);
 	free(c->apiserver_process);
+	free(c->metrics_listen);
 	for (size_t i = 0; i < c->nrules; i++)
 		free(c->rules[i]);
 	free(c->rules);
@@ -344,10 +346,14 @@ static int parse_output(struct cfg_ctx *cx, yaml_node_t *n, struct output_config
 			return rc;
 		if (!o->url)
 			return cerr(cx, n, "an output of type https needs 'url'");
-		if (!strncmp(o->url, "http://", 7) && !o->allow_plain_http)
-			return cerr(cx, n, "url %s is plain http: alerts would cross the network "
-					   "unencrypted; use https://, or set allow_plain_http: true",
-				    o->url);
+		if (!strncmp(o->url, "http://", 7) && !o->allow_plain_http) {
+			char *shown = redact_url(o->url);
+			rc = cerr(cx, n, "url %s is plain http: alerts would cross the network "
+					 "unencrypted; use https://, or set allow_plain_http: true",
+				  shown ? shown : "(redacted)");
+			free(shown);
+			return rc;
+		}
 		if (strncmp(o->url, "https://", 8) && strncmp(o->url, "http://", 7))
 			return cerr(cx, n, "url must start with https://");
 		if (!!o->cert_file != !!o->key_file)
@@ -364,11 +370,68 @@ static int parse_output(struct cfg_ctx *cx, yaml_node_t *n, struct output_config
 	return 0;
 }
 
+/* metrics: {listen: "127.0.0.1:9464" (or "" for none), unready_after_seconds: 300} */
+static int parse_metrics(struct cfg_ctx *cx, yaml_node_t *v, struct config *c)
+{
+	static const char *const keys[] = {"listen", "unready_after_seconds"};
+	int rc = check_keys(cx, v, "metrics", keys, 2);
+
+	YDOC_FOREACH_PAIR(cx->doc, v, p)
+	{
+		const char *ks = ydoc_str(ydoc_node(cx->doc, p->key));
+		yaml_node_t *mv = ydoc_node(cx->doc, p->value);
+		long secs;
+
+		if (rc)
+			break;
+		if (!strcmp(ks, "listen")) {
+			free(c->metrics_listen);
+			c->metrics_listen = NULL;
+			rc = get_str(cx, mv, "metrics.listen", &c->metrics_listen);
+			if (!rc && c->metrics_listen[0] && !strrchr(c->metrics_listen, ':'))
+				rc = cerr(cx, mv, "metrics.listen must be HOST:PORT ('127.0.0.1:9464', "
+						  "'[::1]:9464') or \"\" for no endpoint");
+		} else {
+			rc = get_num(cx, mv, "metrics.unready_after_seconds", 1, 86400, &secs);
+			c->unready_after_s = (unsigned)secs;
+		}
+	}
+	return rc;
+}
+
+/* log: {format: text|json, level: error|warn|info|debug} */
+static int parse_log(struct cfg_ctx *cx, yaml_node_t *v, struct config *c)
+{
+	static const char *const keys[] = {"format", "level"};
+	static const char *const formats[] = {"text", "json"};
+	static const char *const levels[] = {"error", "warn", "info", "debug"};
+	int rc = check_keys(cx, v, "log", keys, 2);
+
+	YDOC_FOREACH_PAIR(cx->doc, v, p)
+	{
+		const char *ks = ydoc_str(ydoc_node(cx->doc, p->key));
+		yaml_node_t *lv = ydoc_node(cx->doc, p->value);
+		int e = 0;
+
+		if (rc)
+			break;
+		if (!strcmp(ks, "format")) {
+			rc = get_enum(cx, lv, "log.format", formats, 2, &e);
+			c->log_json = e == 1;
+		} else {
+			rc = get_enum(cx, lv, "log.level", levels, 4, &e);
+			c->log_level = e;
+		}
+	}
+	return rc;
+}
+
 static int parse_root(struct cfg_ctx *cx, struct config *c)
 {
-	static const char *const keys[] = {"cluster", "node",	   "state_dir",
-					   "rules",   "inputs",	   "outputs",
-					   "correlation", "max_line_bytes", "summary_interval_seconds"};
+	static const char *const keys[] = {"cluster",	 "node",	"state_dir",
+					   "rules",	 "inputs",	"outputs",
+					   "correlation", "max_line_bytes", "summary_interval_seconds",
+					   "metrics",	 "log"};
 	static const char *const modes[] = {"off", "auto", "on", "required"};
 	yaml_node_t *root = ydoc_root(cx->doc);
 	int rc = check_keys(cx, root, "the configuration", keys, sizeof(keys) / sizeof(*keys));
@@ -443,6 +506,10 @@ static int parse_root(struct cfg_ctx *cx, struct config *c)
 				if (rc)
 					return rc;
 			}
+		} else if (!strcmp(ks, "metrics")) {
+			rc = parse_metrics(cx, v, c);
+		} else if (!strcmp(ks, "log")) {
+			rc = parse_log(cx, v, c);
 		} else if (!strcmp(ks, "correlation")) {
 			static const char *const ckeys[] = {"mode", "apiserver_ports",
 							    "apiserver_process", "history_seconds"};
@@ -535,7 +602,10 @@ int config_load(struct config **out, const char *path, char *err, size_t errsz)
 	c->apiserver_ports[0] = 6443;
 	c->napiserver_ports = 1;
 	c->history_s = 120;
-	rc = parse_root(&cx, c);
+	c->unready_after_s = 300;
+	c->log_level = 2; /* info */
+	c->metrics_listen = strdup("127.0.0.1:9464");
+	rc = c->metrics_listen ? parse_root(&cx, c) : -ENOMEM;
 	ydoc_free(&d);
 	if (rc == 0 && !(c->file = strdup(path)))
 		rc = -ENOMEM;
@@ -595,17 +665,6 @@ static void print_kv(FILE *f, const char *key, const char *value)
 	fputc('\n', f);
 }
 
-/* Header values that carry credentials are not printed. */
-static bool secret_header(const char *name)
-{
-	static const char *const words[] = {"auth", "token", "key", "secret", "cookie",
-					    "password"};
-	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-		if (strcasestr(name, words[i]))
-			return true;
-	return false;
-}
-
 void config_print(const struct config *c, FILE *f)
 {
 	static const char *const starts[] = {"end", "beginning"};
@@ -646,7 +705,9 @@ void config_print(const struct config *c, FILE *f)
 		fprintf(f, "    format: %s\n", o->format);
 		if (o->type != OUTPUT_HTTPS)
 			continue;
-		print_kv(f, "url", o->url);
+		char *url = redact_url(o->url); /* no user:password@ */
+		print_kv(f, "url", url ? url : "<redacted>");
+		free(url);
 		print_kv(f, "ca_file", o->ca_file);
 		print_kv(f, "cert_file", o->cert_file);
 		print_kv(f, "key_file", o->key_file);
@@ -656,7 +717,8 @@ void config_print(const struct config *c, FILE *f)
 			fprintf(f, "    headers:\n");
 		for (size_t k = 0; k < o->nheaders; k++) {
 			fprintf(f, "      %s: ", o->headers[k].name);
-			yq(f, secret_header(o->headers[k].name) ? "<redacted>" : o->headers[k].value);
+			yq(f, redact_header_is_secret(o->headers[k].name) ? "<redacted>"
+									 : o->headers[k].value);
 			fputc('\n', f);
 		}
 		fprintf(f, "    batch: {max_events: %zu, max_bytes: %zu, max_delay_ms: %u}\n",
@@ -676,4 +738,9 @@ void config_print(const struct config *c, FILE *f)
 		fprintf(f, "%s%u", i ? ", " : "", c->apiserver_ports[i]);
 	fprintf(f, "]\n  apiserver_process: %s\n  history_seconds: %u\n",
 		c->apiserver_process ? c->apiserver_process : "kube-apiserver", c->history_s);
+	fprintf(f, "metrics:\n  listen: \"%s\"\n  unready_after_seconds: %u\n",
+		c->metrics_listen ? c->metrics_listen : "", c->unready_after_s);
+	static const char *const levels[] = {"error", "warn", "info", "debug"};
+	fprintf(f, "log:\n  format: %s\n  level: %s\n", c->log_json ? "json" : "text",
+		levels[c->log_level & 3]);
 }

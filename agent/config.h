@@ -60,6 +60,11 @@ struct config {
 	size_t napiserver_ports;
 	char *apiserver_process; /* correlation.apiserver_process; NULL: "kube-apiserver" */
 	unsigned history_s;	 /* correlation.history_seconds, default 120 */
+	char *metrics_listen;	 /* metrics.listen, default "127.0.0.1:9464"; "": no endpoint */
+	unsigned unready_after_s; /* metrics.unready_after_seconds: /readyz fails after outputs
+				   * failed this long (default 300) */
+	bool log_json;		 /* log.format json (default text) */
+	int log_level;		 /* log.level as enum log_level (default info) */
 	unsigned summary_interval_s;
 };
 

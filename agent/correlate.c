@@ -392,3 +392,27 @@ void correlate_summary(struct correlate *c)
 		 (unsigned long long)rs.anonymous, rs.anon_ips,
 		 rs.anon_other ? " (and more not counted one by one)" : "", len ? line : " -");
 }
+
+void correlate_stats(const struct correlate *c, struct correlate_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!c)
+		return;
+	if (c->ct) {
+		st->connections = conntrack_fd(c->ct) >= 0;
+		st->bpf_events_lost += conntrack_lost(c->ct);
+	}
+	if (c->hp) {
+		struct httpprobe_status hs;
+
+		httpprobe_status(c->hp, &hs);
+		st->uprobe = hs.attached;
+		st->bpf_events_lost += hs.lost;
+	}
+	if (c->rt) {
+		struct reqtrack_stats rs;
+
+		reqtrack_stats(c->rt, &rs);
+		st->anonymous_requests = rs.anonymous;
+	}
+}

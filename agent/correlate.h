@@ -5,6 +5,7 @@
 #ifndef KAA_CORRELATE_H
 #define KAA_CORRELATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
@@ -61,5 +62,17 @@ cJSON *correlate_connection(struct correlate *c, const cJSON *root, int64_t fall
 /* Log the state (connections, requests, attach state, lost events, anonymous requests on the
  * wire per source IP) in a few summary lines. */
 void correlate_summary(struct correlate *c);
+
+struct correlate_stats {
+	bool connections;	      /* the connection tracking program is attached */
+	bool uprobe;		      /* the uprobe is attached to an API server process now */
+	uint64_t bpf_events_lost;     /* events both programs dropped (ring buffer full) */
+	uint64_t anonymous_requests;  /* requests the uprobe saw with neither an Authorization
+				       * header nor a client certificate */
+};
+
+/* The state and counters as of the events read so far (call correlate_poll first for the
+ * latest). c may be NULL (mode off): all zero. */
+void correlate_stats(const struct correlate *c, struct correlate_stats *st);
 
 #endif

@@ -52,7 +52,11 @@ int https_load_token(struct https_output *h)
 		log_error("output %s: token_file %s must hold one line", h->cfg->name, path);
 		return -EINVAL;
 	}
-	free(h->token);
+	if (h->prev_token) {
+		memset(h->prev_token, 0, strlen(h->prev_token));
+		free(h->prev_token);
+	}
+	h->prev_token = h->token; /* kept for redact until the headers are rebuilt */
 	h->token = strdup(buf);
 	memset(buf, 0, sizeof(buf));
 	if (!h->token)
@@ -88,7 +92,34 @@ static int build_headers(struct https_output *h)
 		l = curl_slist_append(l, line);
 	}
 	h->hdrs = l;
+	if (h->prev_token) {
+		memset(h->prev_token, 0, strlen(h->prev_token));
+		free(h->prev_token);
+		h->prev_token = NULL;
+	}
 	return l ? 0 : -ENOMEM;
+}
+
+/* What the collector or libcurl said, in place, without the output's credentials: a
+ * collector may echo the Authorization header, and a URL may carry user:password@. */
+static void redact_answer(const struct https_output *h, char *text, size_t n)
+{
+	size_t max = 2 + h->url_secrets.n + h->cfg->nheaders, k = 0;
+	const char **v = calloc(max, sizeof(*v));
+
+	if (!v) {
+		snprintf(text, n, "(not shown: out of memory to redact it)");
+		return;
+	}
+	v[k++] = h->token;
+	v[k++] = h->prev_token;
+	for (size_t i = 0; i < h->url_secrets.n; i++)
+		v[k++] = h->url_secrets.v[i];
+	for (size_t i = 0; i < h->cfg->nheaders; i++)
+		if (redact_header_is_secret(h->cfg->headers[i].name))
+			v[k++] = h->cfg->headers[i].value;
+	redact_text(text, n, v, k);
+	free(v);
 }
 
 int https_open(struct https_output *h, const struct output_config *oc, const char *state_dir,
@@ -120,6 +151,10 @@ int https_open(struct https_output *h, const struct output_config *oc, const cha
 	if (asprintf(&h->deadletter_path, "%s/deadletter/%s.jsonl", state_dir, oc->name) < 0) {
 		h->deadletter_path = NULL;
 		return -ENOMEM;
+	}
+	if ((rc = redact_set_add_url(&h->url_secrets, oc->url))) {
+		snprintf(err, errsz, "output %s: url: %s", oc->name, strerror(-rc));
+		return rc;
 	}
 	if (oc->token_file && (rc = https_load_token(h))) {
 		snprintf(err, errsz, "output %s: token_file %s cannot be used", oc->name,
@@ -161,6 +196,10 @@ void https_close(struct https_output *h, CURLM *multi)
 	if (h->token)
 		memset(h->token, 0, strlen(h->token));
 	free(h->token);
+	if (h->prev_token)
+		memset(h->prev_token, 0, strlen(h->prev_token));
+	free(h->prev_token);
+	redact_set_clear(&h->url_secrets);
 	free(h->deadletter_path);
 	sbuf_free(&h->body);
 	sbuf_free(&h->resp);
@@ -359,22 +398,33 @@ static void backoff(struct https_output *h, int64_t now_ms, const char *why)
 		delay = (uint64_t)h->retry_after_ms;
 	h->attempts++;
 	h->retries++;
+	h->retried_records += h->batch.n;
 	h->next_ms = now_ms + (int64_t)delay;
 	if (!h->failing || h->attempts % 10 == 1)
 		log_warn("output %s: %s; %zu alerts kept in the spool, retry %u in %llu ms",
 			 h->cfg->name, why, h->batch.n, h->attempts, (unsigned long long)delay);
+	if (!h->failing)
+		h->failing_since_ms = now_ms;
 	h->failing = true;
 }
 
-/* The collector's answer, cut for a log line. */
+/* The collector's answer, cut for a log line, without the output's credentials. */
 static void answer_excerpt(const struct https_output *h, char *buf, size_t n)
 {
-	size_t k = h->resp.len < n - 1 ? h->resp.len : n - 1;
-	for (size_t i = 0; i < k; i++) {
-		char c = h->resp.buf[i];
-		buf[i] = (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+	/* redacted whole before the cut, which could otherwise leave half a secret */
+	char *all = malloc(h->resp.len + 1);
+	if (!all) {
+		snprintf(buf, n, "(not shown: out of memory to redact it)");
+		return;
 	}
-	buf[k] = '\0';
+	for (size_t i = 0; i < h->resp.len; i++) {
+		char c = h->resp.buf[i];
+		all[i] = (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+	}
+	all[h->resp.len] = '\0';
+	redact_answer(h, all, h->resp.len + 1);
+	snprintf(buf, n, "%s", all);
+	free(all);
 }
 
 /* Append records to the dead-letter file with the collector's status and answer. */
@@ -462,8 +512,9 @@ static int bulk_items(struct https_output *h, bool *bad, size_t *nbad)
 	return rc;
 }
 
-/* The batch is out of the spool's hands: delivered (counted), or in the dead letters. */
-static void batch_done(struct https_output *h, int64_t now_ms, bool delivered)
+/* The batch is out of the spool's hands: `delivered` of its records taken by the collector
+ * (counted), the others in the dead letters (counted there). */
+static void batch_done(struct https_output *h, int64_t now_ms, size_t delivered)
 {
 	int rc = spool_ack(&h->spool, h->batch.end);
 	if (rc)
@@ -471,12 +522,13 @@ static void batch_done(struct https_output *h, int64_t now_ms, bool delivered)
 			  "be sent again)",
 			  h->cfg->name, strerror(-rc));
 	if (delivered) {
-		h->delivered += h->batch.n;
+		h->delivered += delivered;
 		h->batches++;
 	}
 	if (h->failing)
 		log_info("output %s: delivering again", h->cfg->name);
 	h->failing = false;
+	h->failing_since_ms = 0;
 	h->attempts = 0;
 	h->next_ms = now_ms;
 	if (spool_empty(&h->spool))
@@ -497,6 +549,7 @@ void https_done(struct https_output *h, CURLM *multi, CURLcode code, int64_t now
 			snprintf(why, sizeof(why), "TLS: %s (check ca_file, cert_file, key_file "
 						   "and the collector's certificate)",
 				 detail);
+		redact_answer(h, why, sizeof(why));
 		backoff(h, now_ms, why);
 	} else if (status >= 200 && status < 300) {
 		if (h->fmt == FMT_ELASTIC_BULK) {
@@ -512,18 +565,18 @@ void https_done(struct https_output *h, CURLM *multi, CURLcode code, int64_t now
 						 h->cfg->name);
 				else if (nbad)
 					dead_letter(h, bad, status, "_bulk item error");
-				batch_done(h, now_ms, true);
+				batch_done(h, now_ms, h->batch.n - (r < 0 ? 0 : nbad));
 			}
 			free(bad);
 		} else {
-			batch_done(h, now_ms, true);
+			batch_done(h, now_ms, h->batch.n);
 		}
 	} else if (status == 408 || status == 429 || status >= 500) {
 		snprintf(why, sizeof(why), "the collector answered HTTP %ld", status);
 		backoff(h, now_ms, why);
 	} else {
 		dead_letter(h, NULL, status, "refused");
-		batch_done(h, now_ms, false); /* out of the spool: it is in the dead-letter file */
+		batch_done(h, now_ms, 0); /* out of the spool: it is in the dead-letter file */
 	}
 	end_transfer(h, multi);
 }

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "format.h"
+#include "redact.h"
 #include "sbuf.h"
 #include "spool.h"
 
@@ -21,6 +22,8 @@ struct https_output {
 	enum out_format fmt;
 	struct format_opts fopts;
 	char *token;
+	char *prev_token; /* the token the request in flight may still carry (SIGHUP) */
+	struct redact_set url_secrets; /* what the url's user:password@ gives away */
 	struct curl_slist *hdrs;
 	CURL *easy; /* the batch in flight, or NULL */
 	struct spool_batch batch;
@@ -32,8 +35,11 @@ struct https_output {
 	int64_t pending_since; /* monotonic ms the oldest unsent record waits since, 0: none */
 	char *deadletter_path;
 	bool failing;
+	int64_t failing_since_ms; /* monotonic ms of the first failure in a row (while failing) */
 	bool headers_stale; /* the token changed during a transfer: rebuild after it */
-	unsigned long long delivered, batches, retries, dead_letters;
+	/* records: taken by the collector, in attempts that failed and are retried, moved to the
+	 * dead-letter file; batches taken; attempts that failed */
+	unsigned long long delivered, retried_records, dead_letters, batches, retries;
 };
 
 /* Open the output: its spool under state_dir/spool/NAME, its token. Returns 0 or -errno. */

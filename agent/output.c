@@ -134,6 +134,7 @@ int outputs_queue(struct outputs *o, const char *rec, size_t len)
 		if (sbuf_append(&out->pending, rec, len) || sbuf_putc(&out->pending, '\n'))
 			return -ENOMEM;
 		out->records++;
+		out->unflushed++;
 	}
 	return 0;
 }
@@ -167,6 +168,8 @@ static int flush_one(struct output *out)
 		return -errno; /* EINVAL: a pipe or terminal, nothing to make durable */
 	sbuf_reset(&out->pending);
 	out->written = 0;
+	out->flushed += out->unflushed;
+	out->unflushed = 0;
 	return 0;
 }
 
@@ -177,16 +180,20 @@ int outputs_flush(struct outputs *o)
 		struct output *out = &o->v[i];
 		int rc = flush_one(out);
 		if (rc) {
-			if (!out->failing)
+			if (!out->failing) {
 				log_error("output %s: cannot write alerts: %s; they are kept and "
 					  "retried, and input reading waits until they are written",
 					  out->name, strerror(-rc));
+				out->failing_since_ms = https_now_ms();
+			}
 			out->failing = true;
+			out->retried += out->unflushed;
 			if (!first)
 				first = rc;
 		} else if (out->failing) {
 			log_info("output %s: writing again", out->name);
 			out->failing = false;
+			out->failing_since_ms = 0;
 		}
 	}
 	return first;
@@ -234,4 +241,30 @@ void outputs_reload_tokens(struct outputs *o)
 	for (size_t i = 0; i < o->n; i++)
 		if (o->v[i].https && o->v[i].https->cfg->token_file)
 			https_load_token(o->v[i].https);
+}
+
+void outputs_stats(const struct outputs *o, size_t i, struct output_stats *st)
+{
+	const struct output *out = &o->v[i];
+	const struct https_output *h = out->https;
+
+	memset(st, 0, sizeof(*st));
+	st->name = out->cfg->name;
+	if (!h) {
+		st->ok = out->flushed;
+		st->retry = out->retried;
+		st->failing_since_ms = out->failing ? out->failing_since_ms : 0;
+		return;
+	}
+	st->ok = h->delivered;
+	st->retry = h->retried_records;
+	st->dead_letter = h->dead_letters;
+	st->spooled = true;
+	st->spool_bytes = h->spool.bytes;
+	st->spool_oldest_ms = spool_oldest_ms(&h->spool);
+	/* the spool itself failing (a full disk) holds up reading like a failing collector */
+	int64_t since = h->failing ? h->failing_since_ms : 0;
+	if (out->failing && (!since || out->failing_since_ms < since))
+		since = out->failing_since_ms;
+	st->failing_since_ms = since;
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "https.h"
@@ -20,8 +21,23 @@ struct output {
 	struct sbuf pending; /* records not yet written */
 	size_t written;      /* bytes of pending already written (a short or failed write) */
 	bool failing;        /* the last flush failed (logged once until it recovers) */
+	int64_t failing_since_ms; /* monotonic ms of the first failed flush in a row */
 	struct https_output *https; /* type https: records go to its spool */
 	unsigned long long records, bytes;
+	size_t unflushed;    /* records in pending, not yet durable */
+	unsigned long long flushed, retried; /* records made durable; records of failed flushes */
+};
+
+/* One output's counters and state, for the metrics and readiness. */
+struct output_stats {
+	const char *name;	  /* its configured name (or TYPE-INDEX) */
+	uint64_t ok;		  /* records written and fsync'd, or taken by the collector */
+	uint64_t retry;		  /* records in attempts that failed and are tried again */
+	uint64_t dead_letter;	  /* records moved to the dead-letter file */
+	bool spooled;		  /* has a spool (https) */
+	uint64_t spool_bytes;	  /* bytes of records in the spool, not yet delivered */
+	int64_t spool_oldest_ms;  /* monotonic ms the oldest of them was spooled, 0: none */
+	int64_t failing_since_ms; /* monotonic ms since which it fails, 0: it does not */
 };
 
 struct outputs {
@@ -50,6 +66,9 @@ size_t outputs_pending(const struct outputs *o);
 /* Write and fsync everything queued. Returns 0 when every output is durable, else the first
  * -errno (each failure is logged once, and its recovery too). */
 int outputs_flush(struct outputs *o);
+
+/* The counters and state of output i (< o->n). */
+void outputs_stats(const struct outputs *o, size_t i, struct output_stats *st);
 
 #define OUTPUT_MAX_PENDING (64u << 20)
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -131,12 +132,52 @@ static int open_tail(struct spool *s)
 	return 0;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int pos_cmp(struct spool_pos a, struct spool_pos b)
+{
+	if (a.seg != b.seg)
+		return a.seg < b.seg ? -1 : 1;
+	return a.off < b.off ? -1 : a.off > b.off;
+}
+
+/* Note that the record about to go at pos is appended at t_ms. Never fails: without memory
+ * the record counts from the mark before it (its age is then overstated, never understated). */
+static void add_mark(struct spool *s, struct spool_pos pos, int64_t t_ms)
+{
+	if (s->nmarks && t_ms - s->marks[s->nmarks - 1].t_ms < SPOOL_MARK_MS)
+		return;
+	if (s->nmarks == SPOOL_MAX_MARKS) {
+		/* keep the first (the oldest record's) and every other one after it */
+		size_t k = 1;
+		for (size_t i = 2; i < s->nmarks; i += 2)
+			s->marks[k++] = s->marks[i];
+		s->nmarks = k;
+	}
+	if (s->nmarks == s->capmarks) {
+		size_t cap = s->capmarks ? s->capmarks * 2 : 16;
+		struct spool_mark *nm = realloc(s->marks, cap * sizeof(*nm));
+		if (!nm)
+			return;
+		s->marks = nm;
+		s->capmarks = cap;
+	}
+	s->marks[s->nmarks].pos = pos;
+	s->marks[s->nmarks].t_ms = t_ms;
+	s->nmarks++;
+}
+
+/* Bytes not yet delivered. */
 static void recount(struct spool *s)
 {
 	char path[4096];
 	struct stat sb;
 	s->bytes = 0;
-	s->oldest = 0;
 	for (uint64_t seg = s->ack.seg; seg <= s->tail.seg; seg++) {
 		seg_path(s, seg, path, sizeof(path));
 		if (stat(path, &sb))
@@ -145,9 +186,38 @@ static void recount(struct spool *s)
 		uint64_t from = seg == s->ack.seg ? s->ack.off : 0;
 		if (size > from)
 			s->bytes += size - from;
-		if (!s->oldest && size > from)
-			s->oldest = sb.st_mtime;
 	}
+}
+
+/* At open: the records left from before get the time of the last write to their segment. */
+static void marks_from_disk(struct spool *s)
+{
+	char path[4096];
+	struct stat sb;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t mono = mono_ms(), wall = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	for (uint64_t seg = s->ack.seg; seg <= s->tail.seg; seg++) {
+		seg_path(s, seg, path, sizeof(path));
+		if (stat(path, &sb))
+			continue;
+		uint64_t size = seg == s->tail.seg ? s->tail.off : (uint64_t)sb.st_size;
+		struct spool_pos from = {seg, seg == s->ack.seg ? s->ack.off : 0};
+		if (size <= from.off)
+			continue;
+		int64_t mtime = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+		int64_t t = mono - (wall > mtime ? wall - mtime : 0);
+		if (s->nmarks && t < s->marks[s->nmarks - 1].t_ms)
+			t = s->marks[s->nmarks - 1].t_ms; /* marks never go back in time */
+		add_mark(s, from, t); /* within SPOOL_MARK_MS of the one before: that one */
+	}
+}
+
+int64_t spool_oldest_ms(const struct spool *s)
+{
+	if (spool_empty(s) || !s->nmarks)
+		return 0;
+	return s->marks[0].t_ms;
 }
 
 int spool_open(struct spool *s, const char *dir, uint64_t max_bytes, char *err, size_t errsz)
@@ -226,6 +296,7 @@ int spool_open(struct spool *s, const char *dir, uint64_t max_bytes, char *err, 
 		s->ack = s->tail; /* an ack past the data: nothing is pending */
 	}
 	recount(s);
+	marks_from_disk(s);
 	rc = open_tail(s);
 	if (rc)
 		snprintf(err, errsz, "spool %s: %s", dir, strerror(-rc));
@@ -237,6 +308,7 @@ void spool_close(struct spool *s)
 	if (s->wfd >= 0)
 		close(s->wfd);
 	free(s->dir);
+	free(s->marks);
 	memset(s, 0, sizeof(*s));
 	s->wfd = -1;
 }
@@ -293,10 +365,11 @@ int spool_append(struct spool *s, const char *rec, size_t len)
 			w_left -= k;
 		}
 	}
+	if (spool_empty(s))
+		s->nmarks = 0;
+	add_mark(s, s->tail, mono_ms());
 	s->tail.off += total;
 	s->bytes += total;
-	if (!s->oldest)
-		s->oldest = time(NULL);
 	s->dirty = true;
 	return 0;
 }
@@ -409,5 +482,21 @@ int spool_ack(struct spool *s, struct spool_pos pos)
 	if (pos.seg > s->first_seg)
 		s->first_seg = pos.seg;
 	recount(s);
+	/* marks of delivered records go; the first left covers the record at ack (the end of a
+	 * finished segment is the start of the next) */
+	if (pos.seg < s->tail.seg) {
+		seg_path(s, pos.seg, path, sizeof(path));
+		if (pos.off >= file_size(path)) {
+			pos.seg++;
+			pos.off = 0;
+		}
+	}
+	size_t drop = 0;
+	while (drop + 1 < s->nmarks && pos_cmp(s->marks[drop + 1].pos, pos) <= 0)
+		drop++;
+	if (spool_empty(s))
+		drop = s->nmarks;
+	memmove(s->marks, s->marks + drop, (s->nmarks - drop) * sizeof(*s->marks));
+	s->nmarks -= drop;
 	return 0;
 }

@@ -13,10 +13,19 @@
 
 #define SPOOL_SEGMENT_BYTES (16u << 20)
 #define SPOOL_MAX_RECORD (64u << 20)
+#define SPOOL_MARK_MS 1000     /* a new append-time mark at most this often */
+#define SPOOL_MAX_MARKS 4096   /* past this every other mark goes (ages stay upper bounds) */
 
 struct spool_pos {
 	uint64_t seg; /* segment number */
 	uint64_t off; /* byte offset in it */
+};
+
+/* When records were appended: the record at pos and the ones after it, up to the next mark,
+ * were appended in [t_ms, t_ms + SPOOL_MARK_MS) (CLOCK_MONOTONIC milliseconds). */
+struct spool_mark {
+	struct spool_pos pos;
+	int64_t t_ms;
 };
 
 struct spool {
@@ -29,7 +38,8 @@ struct spool {
 	uint64_t bytes;        /* bytes of records not yet delivered (approximately, whole segments) */
 	bool dirty;            /* appended since the last sync */
 	uint64_t torn;         /* torn records cut off at open */
-	time_t oldest;         /* mtime of the oldest undelivered segment, for the age metric */
+	struct spool_mark *marks; /* in memory only; the first covers the record at ack */
+	size_t nmarks, capmarks;
 };
 
 struct spool_record {
@@ -60,6 +70,11 @@ void spool_batch_free(struct spool_batch *b);
 /* Everything before pos is delivered: persist that, delete finished segments. */
 int spool_ack(struct spool *s, struct spool_pos pos);
 bool spool_empty(const struct spool *s);
+/* When the oldest record not yet delivered was appended, in CLOCK_MONOTONIC milliseconds (to
+ * within SPOOL_MARK_MS, never later than it was); 0 when the spool is empty. Records spooled
+ * before spool_open count from the last write to their segment file (a lower bound of their
+ * age). */
+int64_t spool_oldest_ms(const struct spool *s);
 bool spool_full(const struct spool *s);
 
 #endif

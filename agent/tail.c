@@ -38,6 +38,7 @@ struct tail_input {
 	size_t nfiles;
 	struct pending_open *unreadable;
 	size_t nunreadable;
+	uint64_t lines, bytes; /* complete lines handed out, and their bytes */
 };
 
 static void file_free(struct tail_file *f)
@@ -844,6 +845,8 @@ int tail_read(struct tail *t, size_t budget, tail_line_fn fn, void *arg)
 			while (used < budget && (rc = linereader_next(&f->lr, &ln)) == 1) {
 				f->offset = ln.next;
 				used += ln.len + 1;
+				in->lines++;
+				in->bytes += ln.next - ln.offset;
 				if (ln.too_long) {
 					t->st.lines_too_long++;
 					log_warn("%s: line at byte %llu is %zu bytes, longer than "
@@ -921,5 +924,26 @@ void tail_lag(struct tail *t, void (*fn)(void *arg, const char *path, uint64_t l
 				lag = (uint64_t)sb.st_size - f->offset;
 			fn(arg, f->path, lag);
 		}
+	}
+}
+
+void tail_input_stats(struct tail *t, size_t i, struct tail_input_stats *st)
+{
+	struct tail_input *in = &t->inputs[i];
+
+	memset(st, 0, sizeof(*st));
+	st->path = in->cfg->path;
+	st->lines = in->lines;
+	st->bytes = in->bytes;
+	st->dir = in->dir;
+	st->watched = in->wd >= 0;
+	if (in->nunreadable) {
+		st->unreadable = in->unreadable[0].path;
+		st->unreadable_errno = in->unreadable[0].last_errno;
+	}
+	for (struct tail_file *f = in->files; f; f = f->next) {
+		struct stat sb;
+		if (!f->gz && fstat(f->fd, &sb) == 0 && (uint64_t)sb.st_size > f->offset)
+			st->lag += (uint64_t)sb.st_size - f->offset;
 	}
 }

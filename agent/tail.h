@@ -78,4 +78,20 @@ int tail_checkpoint(struct tail *t, struct state *st);
 /* Bytes written to the files and not read yet, summed per input; calls fn per file. */
 void tail_lag(struct tail *t, void (*fn)(void *arg, const char *path, uint64_t lag), void *arg);
 
+/* One input's counters and state, for the metrics and readiness. */
+struct tail_input_stats {
+	const char *path;	/* the input's path as configured (a glob stays a glob) */
+	uint64_t lines;		/* complete lines read from its files (skipped ones too) */
+	uint64_t bytes;		/* their bytes, newlines included */
+	uint64_t lag;		/* bytes written to its open files and not read yet (a .gz
+				 * backup being finished counts 0) */
+	const char *dir;	/* its directory */
+	bool watched;		/* the directory is watched (it exists) */
+	const char *unreadable; /* a file of it that cannot be opened (retried), or NULL */
+	int unreadable_errno;
+};
+
+/* The counters and state of input i (< t->ninputs). */
+void tail_input_stats(struct tail *t, size_t i, struct tail_input_stats *st);
+
 #endif

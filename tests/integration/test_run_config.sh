@@ -52,6 +52,12 @@ correlation:
   apiserver_ports: [6443]
   apiserver_process: kube-apiserver
   history_seconds: 120
+metrics:
+  listen: "127.0.0.1:9464"
+  unready_after_seconds: 300
+log:
+  format: text
+  level: info
 # rules: 1 rules and 4 data models loaded from 5 files
 EOF
 if [ -n "${NODE_NAME:-}" ]; then sed -i "s/^node: .*/node: \"$NODE_NAME\"/" "$D/min.want"; fi

@@ -30,6 +30,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 	-keyout "$D/key.pem" -out "$D/cert.pem" >/dev/null 2>&1
 
 SRV=""
+MPORT=$((20000 + RANDOM % 10000))
 start_server() { # BINARY LISTEN
 	rm -f "$D/port"
 	"$1" -listen "$2" -port-file "$D/port" -cert "$D/cert.pem" -key "$D/key.pem" \
@@ -86,8 +87,11 @@ correlation:
   mode: required
   apiserver_ports: [$PORT]
   apiserver_process: $proc
+metrics:
+  listen: "127.0.0.1:$MPORT"
 YAML
 	start_agent "$D"
+	wait_until 10 log_has "$D" "metrics: (serving|cannot listen)"
 	if ! wait_until 20 log_has "$D" "uprobe attached to pid $SRV"; then
 		not_ok "$name: the agent attaches its uprobe to the server" "$(tail -n 5 "$D/stderr")"
 		stop_agent
@@ -138,6 +142,19 @@ YAML
 	# a request with a token is not anonymous: no alert, but the probe saw it (no token in any output)
 	curl -sk --http1.1 --interface 127.0.0.2 -H 'Authorization: Bearer kaa-secret-token-1' \
 		-o /dev/null "https://127.0.0.1:$PORT/api/v1/nodes?tag=$tag-token"
+	# the metrics say the same: both probes attached, 4 anonymous requests so far (the token's
+	# request is not anonymous)
+	if log_has "$D" "metrics: serving"; then
+		curl -s "http://127.0.0.1:$MPORT/metrics" >"$D/metrics.txt"
+		equal "$name: metrics: both probes attached" \
+			'kube_audit_agent_correlation_attached{probe="connections"} 1 kube_audit_agent_correlation_attached{probe="uprobe"} 1' \
+			"$(grep '^kube_audit_agent_correlation_attached' "$D/metrics.txt" | sort | tr '\n' ' ' | sed 's/ $//')"
+		equal "$name: metrics: anonymous requests on the wire" \
+			"kube_audit_agent_anonymous_wire_requests_total 4" \
+			"$(grep '^kube_audit_agent_anonymous_wire_requests_total' "$D/metrics.txt")"
+	else
+		skip "$name: metrics" "port $MPORT was taken"
+	fi
 	check "$name: the token appears in no output of the agent" \
 		sh -c "! grep -rqs kaa-secret-token-1 '$D/out' '$D/stderr' '$D/stdout' '$D/state'"
 

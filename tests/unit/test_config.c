@@ -307,6 +307,39 @@ static void test_config_correlation_process_and_history(void **state)
 	config_free(c);
 }
 
+static void test_config_metrics_and_log(void **state)
+{
+	struct config *c;
+	char path[64], err[512];
+
+	assert_config_error(MINIMAL_IO "metrics:\n"
+				       "  listen: 9464\n",
+			    6, "metrics.listen must be HOST:PORT ('127.0.0.1:9464', '[::1]:9464') "
+			       "or \"\" for no endpoint");
+	assert_config_error(MINIMAL_IO "metrics:\n"
+				       "  port: 9464\n",
+			    6, "unknown key 'port' in metrics");
+	assert_config_error(MINIMAL_IO "log:\n"
+				       "  format: xml\n",
+			    6, "'log.format' must be one of: text, json");
+	assert_config_error(MINIMAL_IO "log:\n"
+				       "  level: verbose\n",
+			    6, "'log.level' must be one of: error, warn, info, debug");
+	assert_int_equal(load(MINIMAL_IO "metrics:\n"
+					 "  listen: \"\"\n"
+					 "  unready_after_seconds: 5\n"
+					 "log:\n"
+					 "  format: json\n"
+					 "  level: debug\n",
+			      &c, path, sizeof(path), err, sizeof(err)),
+			 0);
+	assert_string_equal(c->metrics_listen, "");
+	assert_int_equal(c->unready_after_s, 5);
+	assert_true(c->log_json);
+	assert_int_equal(c->log_level, 3);
+	config_free(c);
+}
+
 static void test_config_list_where_a_string_is_expected_is_an_error(void **state)
 {
 	assert_config_error("cluster: [a, b]\n" MINIMAL_IO, 1, "'cluster' must be a string");
@@ -464,7 +497,13 @@ static void test_config_print_writes_every_effective_value(void **state)
 		 "  mode: auto\n"
 		 "  apiserver_ports: [6443]\n"
 		 "  apiserver_process: kube-apiserver\n"
-		 "  history_seconds: 120\n",
+		 "  history_seconds: 120\n"
+		 "metrics:\n"
+		 "  listen: \"127.0.0.1:9464\"\n"
+		 "  unready_after_seconds: 300\n"
+		 "log:\n"
+		 "  format: text\n"
+		 "  level: info\n",
 		 path);
 	assert_string_equal(text, want);
 	free(text);
@@ -553,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_config_summary_interval_out_of_range_is_an_error),
 		cmocka_unit_test(test_config_correlation_mode_must_be_known),
 		cmocka_unit_test(test_config_correlation_process_and_history),
+		cmocka_unit_test(test_config_metrics_and_log),
 		cmocka_unit_test(test_config_list_where_a_string_is_expected_is_an_error),
 		cmocka_unit_test(test_config_null_where_a_string_is_expected_is_an_error),
 		cmocka_unit_test(test_config_relative_input_path_is_an_error),

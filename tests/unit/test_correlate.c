@@ -227,6 +227,27 @@ static void test_nothing_seen_gives_match_none(void **state)
 	cJSON_Delete(root);
 }
 
+static void test_stats_count_anonymous_requests_and_say_nothing_is_attached_without_bpf(
+	void **state)
+{
+	struct fixture *f = *state;
+	struct correlate_stats st;
+
+	request(f->c, "GET", "/version", "192.0.2.7:40000", 0, "", f->t0);
+	request(f->c, "GET", "/api", "192.0.2.7:40001", HTTP_F_TLS, "", f->t0);
+	request(f->c, "GET", "/api", "192.0.2.8:40002", HTTP_F_AUTH, "Bearer", f->t0);
+	request(f->c, "GET", "/api", "192.0.2.9:40003", HTTP_F_TLS | HTTP_F_CLIENT_CERT, "", f->t0);
+	request(f->c, "GET", "/api", "not an address", 0, "", f->t0);
+	correlate_stats(f->c, &st);
+	assert_int_equal(st.anonymous_requests, 2);
+	assert_false(st.connections); /* a history without the BPF program */
+	assert_false(st.uprobe);
+	assert_int_equal(st.bpf_events_lost, 0);
+	correlate_stats(NULL, &st); /* mode off */
+	assert_int_equal(st.anonymous_requests, 0);
+	assert_false(st.connections);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +260,9 @@ int main(void)
 			test_local_client_is_named_and_method_must_fit_the_verb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_seen_gives_match_none, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_stats_count_anonymous_requests_and_say_nothing_is_attached_without_bpf,
+			setup, teardown),
 	};
 	return cmocka_run_group_tests_name("correlate", tests, NULL, NULL);
 }

@@ -237,6 +237,40 @@ static void test_output_flush_after_a_failure_writes_everything_exactly_once(voi
 	assert_file(fx->path[0], "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
 }
 
+static void test_output_stats_count_records_written_and_records_of_failed_flushes(
+	void **state)
+{
+	struct fixture *fx = *state;
+	struct output_stats st;
+
+	open_files(fx, 1);
+	queue(fx, "{\"n\":0}");
+	assert_int_equal(outputs_flush(&fx->out), 0);
+	break_output(fx, 0);
+	queue(fx, "{\"n\":1}");
+	queue(fx, "{\"n\":2}");
+	assert_int_equal(outputs_flush(&fx->out), -ENOSPC);
+	outputs_stats(&fx->out, 0, &st);
+	assert_true(st.failing_since_ms > 0);
+	assert_int_equal(outputs_flush(&fx->out), -ENOSPC);
+	outputs_stats(&fx->out, 0, &st);
+	assert_string_equal(st.name, "file");
+	assert_int_equal(st.ok, 1);
+	assert_int_equal(st.retry, 4); /* two failed flushes of two records */
+	assert_int_equal(st.dead_letter, 0);
+	assert_false(st.spooled);
+	int64_t since = st.failing_since_ms;
+	assert_int_equal(outputs_flush(&fx->out), -ENOSPC);
+	outputs_stats(&fx->out, 0, &st);
+	assert_int_equal(st.failing_since_ms, since); /* from the first failure in a row */
+	heal(fx, 0);
+	assert_int_equal(outputs_flush(&fx->out), 0);
+	outputs_stats(&fx->out, 0, &st);
+	assert_int_equal(st.ok, 3);
+	assert_int_equal(st.retry, 6);
+	assert_int_equal(st.failing_since_ms, 0);
+}
+
 /* A pipe takes 64 KiB and then, non-blocking, refuses the rest: a short write. */
 static void test_output_short_write_resumes_where_it_stopped(void **state)
 {
@@ -387,6 +421,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_output_flush_after_a_failure_writes_everything_exactly_once, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_output_stats_count_records_written_and_records_of_failed_flushes, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_output_short_write_resumes_where_it_stopped,
 						setup, teardown),

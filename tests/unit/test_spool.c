@@ -869,6 +869,112 @@ static void test_spool_partial_header_ending_an_older_segment_is_skipped(void **
 	check_older_segment_damage(*state, trailing_partial_header, alerts, N_ALERTS);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Deliver the oldest n records: peek them and ack past them. */
+static void deliver_n(struct spool *s, size_t n)
+{
+	struct spool_batch b;
+	assert_int_equal(spool_peek(s, n, SIZE_MAX, &b), 0);
+	assert_int_equal(b.n, n);
+	assert_int_equal(spool_ack(s, b.end), 0);
+	spool_batch_free(&b);
+}
+
+static void test_spool_oldest_is_when_the_oldest_undelivered_record_was_appended(void **state)
+{
+	struct fixture *fx = *state;
+	open_spool(fx, 1 << 20);
+	assert_int_equal(spool_oldest_ms(&fx->s), 0);
+	int64_t t0 = mono_ms();
+	append(&fx->s, alerts[0]);
+	append(&fx->s, alerts[1]);
+	int64_t t1 = mono_ms();
+	assert_in_range(spool_oldest_ms(&fx->s), t0, t1);
+	usleep(1100 * 1000); /* past SPOOL_MARK_MS: the next append gets a mark of its own */
+	int64_t t2 = mono_ms();
+	append(&fx->s, alerts[2]);
+	int64_t t3 = mono_ms();
+	assert_in_range(spool_oldest_ms(&fx->s), t0, t1);
+	deliver_n(&fx->s, 1); /* alerts[1] is from the first second still */
+	assert_in_range(spool_oldest_ms(&fx->s), t0, t1);
+	deliver_n(&fx->s, 1);
+	assert_in_range(spool_oldest_ms(&fx->s), t2, t3);
+	deliver_n(&fx->s, 1);
+	assert_int_equal(spool_oldest_ms(&fx->s), 0);
+}
+
+static void test_spool_oldest_starts_over_after_the_spool_emptied(void **state)
+{
+	struct fixture *fx = *state;
+	open_spool(fx, 1 << 20);
+	append(&fx->s, alerts[0]);
+	deliver_n(&fx->s, 1);
+	usleep(1100 * 1000);
+	int64_t t0 = mono_ms();
+	append(&fx->s, alerts[1]);
+	assert_in_range(spool_oldest_ms(&fx->s), t0, mono_ms());
+}
+
+static void test_spool_oldest_after_reopen_counts_from_the_segment_last_write(void **state)
+{
+	struct fixture *fx = *state;
+	char seg[256];
+	struct stat sb;
+	open_spool(fx, 1 << 20);
+	append(&fx->s, alerts[0]);
+	assert_int_equal(spool_sync(&fx->s), 0);
+	close_spool(fx);
+	/* the segment was last written 30 s ago */
+	snprintf(seg, sizeof(seg), "%s/seg-%016llu.log", fx->dir, 1ULL);
+	assert_int_equal(stat(seg, &sb), 0);
+	struct timespec times[2] = {{time(NULL) - 30, 0}, {time(NULL) - 30, 0}};
+	assert_int_equal(utimensat(AT_FDCWD, seg, times, 0), 0);
+	open_spool(fx, 1 << 20);
+	int64_t age = mono_ms() - spool_oldest_ms(&fx->s);
+	assert_in_range(age, 29000, 32000);
+	append(&fx->s, alerts[1]);
+	age = mono_ms() - spool_oldest_ms(&fx->s);
+	assert_in_range(age, 29000, 32000);
+	deliver_n(&fx->s, 1);
+	assert_in_range(mono_ms() - spool_oldest_ms(&fx->s), 0, 1000);
+}
+
+static void test_spool_oldest_stays_an_upper_bound_when_marks_are_thinned(void **state)
+{
+	struct fixture *fx = *state;
+	enum { N = SPOOL_MAX_MARKS + 100 };
+	int64_t *when = calloc(N, sizeof(*when)); /* each record's append time, shifted */
+	open_spool(fx, 1ULL << 40);
+	/* one record per "second": after each append every time moves a second into the past */
+	for (size_t i = 0; i < N; i++) {
+		when[i] = mono_ms();
+		append(&fx->s, alerts[i % N_ALERTS]);
+		for (size_t k = 0; k < fx->s.nmarks; k++)
+			fx->s.marks[k].t_ms -= SPOOL_MARK_MS;
+		for (size_t k = 0; k <= i; k++)
+			when[k] -= SPOOL_MARK_MS;
+	}
+	assert_true(fx->s.nmarks <= SPOOL_MAX_MARKS);
+	assert_true(fx->s.nmarks >= SPOOL_MAX_MARKS / 2);
+	for (size_t k = 1; k < fx->s.nmarks; k++)
+		assert_true(fx->s.marks[k].t_ms > fx->s.marks[k - 1].t_ms);
+	assert_in_range(spool_oldest_ms(&fx->s), when[0] - 100, when[0]);
+	/* after thinning, a record counts from its mark or one before: never younger */
+	size_t done = 0;
+	for (size_t step = 1000; done + step < N; done += step) {
+		deliver_n(&fx->s, step);
+		assert_true(spool_oldest_ms(&fx->s) <= when[done + step]);
+		assert_true(spool_oldest_ms(&fx->s) >= when[done + step] - 2 * SPOOL_MARK_MS - 100);
+	}
+	free(when);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -904,6 +1010,10 @@ int main(void)
 		T(test_spool_impossible_length_in_an_older_segment_skips_the_rest_of_it),
 		T(test_spool_length_past_the_end_of_an_older_segment_skips_the_rest_of_it),
 		T(test_spool_partial_header_ending_an_older_segment_is_skipped),
+		T(test_spool_oldest_is_when_the_oldest_undelivered_record_was_appended),
+		T(test_spool_oldest_starts_over_after_the_spool_emptied),
+		T(test_spool_oldest_after_reopen_counts_from_the_segment_last_write),
+		T(test_spool_oldest_stays_an_upper_bound_when_marks_are_thinned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -825,6 +825,49 @@ static void test_tail_lag_is_the_bytes_not_read_yet(void **state)
 	assert_int_equal(l.lag, 7);
 }
 
+static void test_tail_input_stats_count_every_line_and_byte_read_skipped_ones_too(void **state)
+{
+	struct fixture *fx = *state;
+	struct tail_input_stats st;
+	char big[2001];
+
+	memset(big, 'x', 2000);
+	big[2000] = '\0';
+	unit_append_file(fx->path, "short\n");
+	unit_append_file(fx->path, big);
+	unit_append_file(fx->path, "\nnext\npart");
+	open_tail(fx);
+	pump(fx);
+	tail_input_stats(&fx->t, 0, &st);
+	assert_string_equal(st.path, fx->pattern);
+	assert_int_equal(st.lines, 3);
+	assert_int_equal(st.bytes, 6 + 2001 + 5);
+	assert_int_equal(st.lag, 4); /* "part" waits for its newline */
+	assert_true(st.watched);
+	assert_null(st.unreadable);
+	/* a rotation: both files count under the input */
+	assert_int_equal(rename(fx->path, in_dir(fx, "audit-1.log")), 0);
+	unit_append_file(fx->path, "new\n");
+	pump(fx);
+	assert_read(fx, "short|<too long: 2000>|next|part|new|");
+	tail_input_stats(&fx->t, 0, &st);
+	assert_int_equal(st.lines, 5);
+	assert_int_equal(st.bytes, 6 + 2001 + 5 + 4 + 4);
+	assert_int_equal(st.lag, 0);
+}
+
+static void test_tail_input_stats_say_a_missing_directory_is_not_watched(void **state)
+{
+	struct fixture *fx = *state;
+	struct tail_input_stats st;
+
+	snprintf(fx->pattern, sizeof(fx->pattern), "%s/later/audit.log", fx->root);
+	open_tail(fx);
+	tail_input_stats(&fx->t, 0, &st);
+	assert_false(st.watched);
+	assert_int_equal(st.lines, 0);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -862,6 +905,8 @@ int main(void)
 		T(test_tail_glob_in_the_directory_part_is_refused),
 		T(test_tail_glob_follows_every_matching_file),
 		T(test_tail_lag_is_the_bytes_not_read_yet),
+		T(test_tail_input_stats_count_every_line_and_byte_read_skipped_ones_too),
+		T(test_tail_input_stats_say_a_missing_directory_is_not_watched),
 	};
 #undef T
 	log_set_level(LOG_ERROR); /* the tail logs every file it follows; the tests check more */
