@@ -1,5 +1,6 @@
 # kube-audit-agent. `make` builds build/kube-audit-agent; `make test` runs every test under
-# ASan+UBSan; `make run` evaluates the bundled example. `make deps` installs what is missing.
+# ASan+UBSan; `make run` evaluates the bundled example; `make deb` builds the Debian package.
+# `make deps` installs what is missing.
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
@@ -11,15 +12,21 @@ DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev zlib1g-dev l
              libmicrohttpd-dev \
              clang bpftool libbpf-dev libelf-dev libdw-dev \
              jq python3 util-linux openssl curl golang-go
+# What `make deb` needs besides DEPS_DEB (the Build-Depends of packaging/deb/control), and what
+# its tests use: lintian, man (lintian checks the man page with it), systemd-analyze (systemd)
+# and python3-yaml (tests/integration/test_k8s_manifests.sh). libmicrohttpd-dev is for the
+# metrics endpoint.
+DEPS_PKG  := debhelper dpkg-dev lintian man-db groff-base systemd python3-yaml libmicrohttpd-dev
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson -lz -lcurl -lbpf -ldw -lelf -lmicrohttpd)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS) \
+ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS) \
              -DKAA_VERSION='"$(VERSION)"' -DKAA_RULES_DIR='"$(RULES_DIR)"' -Iagent -Ibpf -I$(OUT)/bpf
 RULES_DIR ?= $(CURDIR)/rules
+# CPPFLAGS and LDFLAGS are empty here; the Debian build passes dpkg-buildflags' hardening flags.
 
 # BPF: bpf/X.bpf.c -> $(OUT)/bpf/X.bpf.o -> $(OUT)/bpf/X.skel.h, included by agent/*.c. CO-RE
 # against the committed vmlinux/vmlinux.h (`make vmlinux` regenerates it from this kernel).
@@ -44,7 +51,7 @@ Q := @
 msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
 endif
 
-.PHONY: all deps test unit integration run clean help vmlinux bench
+.PHONY: all deps deps-pkg test unit integration run clean help vmlinux bench deb
 
 all: $(OUT)/kube-audit-agent
 
@@ -54,6 +61,7 @@ help:
 	@echo 'make test       every test (unit + integration) under ASan and UBSan'
 	@echo 'make run        follow the bundled example log as it is written, print alerts (Ctrl-C)'
 	@echo 'make bench      benchmarks (release build; the eBPF ones need root)'
+	@echo 'make deb        $(OUT)/kube-audit-agent_$(VERSION)_$(DEB_ARCH).deb, checked by lintian'
 	@echo 'make clean      remove $(OUT)/'
 	@echo 'make vmlinux    regenerate vmlinux/vmlinux.h from /sys/kernel/btf/vmlinux (commit it)'
 
@@ -84,7 +92,7 @@ $(OUT)/obj/%.o: agent/%.c $(wildcard agent/*.h) | $(OUT)/obj
 
 $(OUT)/kube-audit-agent: $(AGENT_SRCS:agent/%.c=$(OUT)/obj/%.o)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
 # sanitizer build: the agent and one cmocka binary per unit-test file
 $(OUT)/san/%.o: agent/%.c $(wildcard agent/*.h) | $(OUT)/san
@@ -108,8 +116,8 @@ $(OUT)/san/test_%: tests/unit/test_%.c $(LIB_SRCS:agent/%.c=$(OUT)/san/%.o) \
 $(OUT)/obj $(OUT)/san $(OUT)/bpf:
 	$(Q)mkdir -p $@
 
-deps:
-	@missing=""; for p in $(DEPS_DEB); do \
+# install-missing: the Debian packages of the list that are not installed, with apt-get
+install-missing = @missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -119,9 +127,15 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+deps:
+	$(call install-missing,$(DEPS_DEB))
+
+deps-pkg:
+	$(call install-missing,$(DEPS_PKG))
+
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/san/%)
 
-test: deps
+test: deps deps-pkg
 	$(Q)$(MAKE) --no-print-directory $(OUT)/san/kube-audit-agent $(UNIT_BINS)
 	$(Q)tests/run.sh $(OUT)/san $(UNIT_BINS)
 
@@ -139,6 +153,35 @@ BENCH_REQUESTS ?= 20000
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench/probe_latency.sh $(OUT)/kube-audit-agent $(BENCH_ROUNDS) $(BENCH_REQUESTS)
+
+# The Debian package, built offline with debhelper. debhelper wants debian/ at the top of a
+# source tree and writes its work files there (debian/.debhelper, debian/files, the staged
+# package) and runs `make clean`; so the tree has no debian/: packaging/deb/ is copied as debian/
+# into a copy of the sources under $(OUT)/deb/src and dpkg-buildpackage runs there (-b: binary
+# only, unsigned). That also gives ${shlibs:Depends} from dpkg-shlibdeps, conffiles, the
+# systemd and sysusers maintainer scripts and a -dbgsym package. Both packages land in $(OUT)/;
+# lintian must find no error and no warning (those accepted are overridden, with the reason, in
+# packaging/deb/kube-audit-agent.lintian-overrides).
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB      := $(OUT)/kube-audit-agent_$(VERSION)_$(DEB_ARCH).deb
+DEB_SRCS := Makefile agent bpf vmlinux rules packaging
+
+deb: deps deps-pkg
+	$(Q)v=$$(dpkg-parsechangelog -l packaging/deb/changelog -SVersion); \
+	if [ "$$v" != "$(VERSION)" ]; then \
+		echo "deb: packaging/deb/changelog is at $$v but VERSION is $(VERSION)" >&2; exit 1; fi
+	$(call msg,STAGE,$(OUT)/deb/src)
+	$(Q)rm -rf $(OUT)/deb $(OUT)/kube-audit-agent*_$(VERSION)_$(DEB_ARCH).deb
+	$(Q)mkdir -p $(OUT)/deb/src
+	$(Q)cp -a $(DEB_SRCS) $(OUT)/deb/src/
+	$(Q)cp -a packaging/deb $(OUT)/deb/src/debian
+	$(call msg,DPKG,$(DEB))
+	$(Q)cd $(OUT)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		dpkg-buildpackage -b -us -uc -Jauto >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; echo "deb: the whole log is $(OUT)/deb/build.log" >&2; exit 1; }
+	$(Q)mv $(OUT)/deb/kube-audit-agent*_$(VERSION)_$(DEB_ARCH).*deb $(OUT)/
+	$(call msg,LINTIAN,$(DEB))
+	$(Q)lintian --fail-on error,warning --display-info $(DEB)
 
 clean:
 	rm -rf $(OUT)
