@@ -11,7 +11,7 @@ PKGS      := yaml-0.1 libcjson zlib libcurl libbpf libdw libmicrohttpd
 DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev zlib1g-dev libcurl4-openssl-dev libcmocka-dev \
              libmicrohttpd-dev \
              clang bpftool libbpf-dev libelf-dev libdw-dev \
-             jq python3 util-linux openssl curl golang-go
+             jq python3 util-linux openssl curl golang-go time
 # What `make deb` needs besides DEPS_DEB (the Build-Depends of packaging/deb/control), and what
 # its tests use: lintian, man (lintian checks the man page with it), systemd-analyze (systemd)
 # and python3-yaml (tests/integration/test_k8s_manifests.sh). libmicrohttpd-dev is for the
@@ -147,11 +147,14 @@ run: deps
 	$(Q)AGENT=$(CURDIR)/$(OUT)/kube-audit-agent examples/run-demo.sh
 
 # Benchmarks print tables of ratios against baselines measured in the same run; nothing here
-# asserts a time. BENCH_ROUNDS and BENCH_REQUESTS size the probe-latency one.
+# asserts a time. tests/bench/run.sh: eval throughput and memory, the daemon's latency and CPU
+# (BENCH_RUNS, BENCH_SMALL, BENCH_LARGE, BENCH_ANON_SHARE... size it; see the script).
+# BENCH_ROUNDS and BENCH_REQUESTS size the probe-latency one (root only).
 BENCH_ROUNDS   ?= 5
 BENCH_REQUESTS ?= 20000
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/bench/run.sh $(OUT)/kube-audit-agent
 	$(Q)tests/bench/probe_latency.sh $(OUT)/kube-audit-agent $(BENCH_ROUNDS) $(BENCH_REQUESTS)
 
 # The Debian package, built offline with debhelper. debhelper wants debian/ at the top of a

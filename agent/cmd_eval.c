@@ -39,7 +39,7 @@ struct eval_state {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: kube-audit-agent eval [--rules PATH]... [--log-type TYPE] [--each]\n"
-		   "                             [--max-line-bytes N] [FILE|-]\n"
+		   "                             [--max-line-bytes N] [--no-prefilter] [FILE|-]\n"
 		   "\n"
 		   "Evaluate audit events, one JSON object per line, from FILE or standard input.\n"
 		   "A line's p_log_type decides its log type; else --log-type; else\n"
@@ -49,6 +49,9 @@ static void usage(FILE *f)
 		   "  --log-type TYPE     log type of lines without p_log_type\n"
 		   "  --each              one verdict per input line instead of grouped alerts\n"
 		   "  --max-line-bytes N  skip (and count) longer lines (default %u)\n"
+		   "  --no-prefilter      decode every line; by default a line holding no string\n"
+		   "                      the rules require is skipped undecoded and counted as\n"
+		   "                      prefiltered (a malformed one too)\n"
 		   "\n"
 		   "Output: by default one JSON object per alert after dedup grouping (event time\n"
 		   "decides the window). With --each exactly one JSON line per input line:\n"
@@ -109,8 +112,10 @@ static int on_match(void *arg, const struct rule *r, struct rule_match *m, struc
 
 	if (st->each) {
 		cJSON *o = cJSON_CreateObject();
-		if (!o)
+		if (!o || rule_match_context(r, ev, m)) {
+			cJSON_Delete(o);
 			return -ENOMEM;
+		}
 		cJSON_AddStringToObject(o, "rule_id", r->id);
 		cJSON_AddStringToObject(o, "title", m->title);
 		cJSON_AddStringToObject(o, "severity", severity_name(m->severity));
@@ -134,8 +139,10 @@ static int on_match(void *arg, const struct rule *r, struct rule_match *m, struc
 		return rc;
 	if (first) {
 		cJSON *f = cJSON_CreateObject();
-		if (!f)
+		if (!f || rule_match_context(r, ev, m)) {
+			cJSON_Delete(f);
 			return -ENOMEM;
+		}
 		cJSON_AddStringToObject(f, "title", m->title);
 		cJSON_AddStringToObject(f, "severity", severity_name(m->severity));
 		cJSON_AddItemToObject(f, "alert_context", m->context);
@@ -263,6 +270,7 @@ int cmd_eval(int argc, char **argv)
 		{"log-type", required_argument, NULL, 't'},
 		{"each", no_argument, NULL, 'e'},
 		{"max-line-bytes", required_argument, NULL, 'm'},
+		{"no-prefilter", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -271,6 +279,7 @@ int cmd_eval(int argc, char **argv)
 	struct eval_state st;
 	const char *log_type = NULL;
 	size_t max_line = LINEREADER_DEFAULT_MAX;
+	bool prefilter = true;
 	int c, status = 2;
 
 	memset(&st, 0, sizeof(st));
@@ -279,7 +288,7 @@ int cmd_eval(int argc, char **argv)
 		return 1;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+r:t:em:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:t:em:Ph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			rule_paths[nrule_paths++] = optarg;
@@ -302,6 +311,9 @@ int cmd_eval(int argc, char **argv)
 			max_line = (size_t)v;
 			break;
 		}
+		case 'P':
+			prefilter = false;
+			break;
 		case 'h':
 			usage(stdout);
 			status = 0;
@@ -343,6 +355,7 @@ int cmd_eval(int argc, char **argv)
 	if (rs->nrules == 0)
 		fprintf(stderr, "eval: warning: no rules found in the given paths\n");
 	engine_init(&st.eng, rs, log_type);
+	st.eng.prefilter = prefilter;
 	if (dedup_init(&st.dd, 4096)) {
 		ruleset_free(rs);
 		goto out;
@@ -364,11 +377,11 @@ int cmd_eval(int argc, char **argv)
 		snprintf(alerts, sizeof(alerts), ", %llu alerts", (unsigned long long)st.alerts);
 	fprintf(stderr,
 		"eval: %llu lines, %llu matches%s; %llu bad lines (%llu undecodable, "
-		"%llu longer than %zu bytes)\n",
+		"%llu longer than %zu bytes); %llu prefiltered\n",
 		(unsigned long long)s->lines, (unsigned long long)s->matches, alerts,
 		(unsigned long long)(s->decode_errors + s->skipped_too_long),
 		(unsigned long long)s->decode_errors, (unsigned long long)s->skipped_too_long,
-		max_line);
+		max_line, (unsigned long long)s->prefiltered);
 	dedup_free(&st.dd);
 	ruleset_free(rs);
 	if (fd > 0)

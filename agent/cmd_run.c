@@ -55,6 +55,8 @@ struct daemon {
 	struct tail_file *cur_file;
 	uint64_t cur_offset;
 	uint64_t alerts, updates, bad_logged;
+	uint64_t saved_records; /* alerts + updates when the checkpoint was last written */
+	int64_t saved_at;       /* and when (CLOCK_MONOTONIC, microseconds) */
 	time_t last_summary;
 };
 
@@ -95,6 +97,8 @@ static int on_match(void *arg, const struct rule *r, struct rule_match *m, struc
 		return outcome;
 	if (outcome == DEDUP_HELD)
 		return 0;
+	if (outcome == DEDUP_NEW_ALERT && rule_match_context(r, ev, m))
+		return -ENOMEM;
 	struct alert_source src = {d->cur_file->path, d->cur_offset};
 	struct alert_meta meta = {d->cfg->cluster, d->cfg->node};
 	cJSON *rec = alert_record(outcome, g, m, ev, &src, &meta);
@@ -148,8 +152,18 @@ static const struct rule *find_rule(void *arg, const char *id)
 	return NULL;
 }
 
-/* Outputs durable first, then the checkpoints and dedup windows. */
-static int commit(struct daemon *d)
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Outputs durable first, then the checkpoints and dedup windows. The checkpoint is written at
+ * once when records went out since the last one (a restart must not write them again), else
+ * at most once a second unless forced: after a crash, lines that made no record may be read
+ * again, which writes nothing, and a busy log costs no fsync and rename per read. */
+static int commit(struct daemon *d, bool force)
 {
 	if (outputs_flush(&d->out)) {
 		d->blocked = true;
@@ -157,6 +171,11 @@ static int commit(struct daemon *d)
 	}
 	d->blocked = false;
 	if (!d->dirty && !d->state_failing)
+		return 0;
+	uint64_t records = d->alerts + d->updates;
+	int64_t now = mono_us();
+	if (!force && !d->state_failing && records == d->saved_records &&
+	    now - d->saved_at < 1000000)
 		return 0;
 	struct state st = {0};
 	char err[512];
@@ -181,6 +200,8 @@ static int commit(struct daemon *d)
 		log_info("checkpoint written again");
 	d->state_failing = false;
 	d->dirty = false;
+	d->saved_records = records;
+	d->saved_at = now;
 	return 0;
 }
 
@@ -197,10 +218,12 @@ static void summary(struct daemon *d)
 	const struct engine_stats *s = &d->eng.st;
 	char lag[1024] = "";
 	tail_lag(&d->tail, lag_line, lag);
-	log_info("summary: lines=%llu bytes=%llu decode_errors=%llu matches=%llu alerts=%llu "
-		 "updates=%llu skipped_too_long=%llu rotations=%llu open_alerts=%zu lag_bytes:%s",
+	log_info("summary: lines=%llu bytes=%llu prefiltered=%llu decode_errors=%llu matches=%llu "
+		 "alerts=%llu updates=%llu skipped_too_long=%llu rotations=%llu open_alerts=%zu "
+		 "lag_bytes:%s",
 		 (unsigned long long)s->lines, (unsigned long long)s->bytes,
-		 (unsigned long long)s->decode_errors, (unsigned long long)s->matches,
+		 (unsigned long long)s->prefiltered, (unsigned long long)s->decode_errors,
+		 (unsigned long long)s->matches,
 		 (unsigned long long)d->alerts, (unsigned long long)d->updates,
 		 (unsigned long long)d->tail.st.lines_too_long,
 		 (unsigned long long)d->tail.st.rotations, d->dd.count, lag[0] ? lag : " none");
@@ -244,10 +267,12 @@ static int write_metrics(void *arg, struct sbuf *out)
 	metrics_sample(&p, NULL, 0, es->decode_errors);
 	metrics_family(&p, "kube_audit_agent_lines_skipped_total", METRIC_COUNTER,
 		       "Lines read but not evaluated, by reason: too_long (longer than "
-		       "max_line_bytes), decode_error (could not be decoded), no_rules (no enabled "
-		       "rule takes its log type).");
+		       "max_line_bytes), prefiltered (holds no string a rule needs: not decoded), "
+		       "decode_error (could not be decoded), no_rules (no enabled rule takes its log "
+		       "type).");
 	metrics_sample(&p, (struct metric_label[]){{"reason", "too_long"}}, 1,
 		       d->tail.st.lines_too_long);
+	metrics_sample(&p, (struct metric_label[]){{"reason", "prefiltered"}}, 1, es->prefiltered);
 	metrics_sample(&p, (struct metric_label[]){{"reason", "decode_error"}}, 1,
 		       es->decode_errors);
 	metrics_sample(&p, (struct metric_label[]){{"reason", "no_rules"}}, 1, es->no_rules);
@@ -404,6 +429,7 @@ static int load_rules(struct daemon *d, const struct config *cfg)
 	d->rs = rs;
 	engine_init(&d->eng, rs, NULL);
 	d->eng.st = keep;
+	d->eng.prefilter = cfg->prefilter;
 	size_t enabled = 0;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		enabled += rs->rules[i]->enabled;
@@ -412,6 +438,10 @@ static int load_rules(struct daemon *d, const struct config *cfg)
 	}
 	log_info("loaded %zu rules (%zu enabled) and %zu data models from %zu files", rs->nrules,
 		 enabled, rs->nmodels, rs->nfiles);
+	char pf[512] = "off (prefilter: false)";
+	if (cfg->prefilter)
+		prefilter_describe(rs->pf, d->eng.default_log_type, pf, sizeof(pf));
+	log_info("prefilter: %s", pf);
 	return 0;
 }
 
@@ -461,6 +491,7 @@ static void reload(struct daemon *d)
 	d->cfg->cluster = nc->cluster;
 	d->cfg->node = nc->node;
 	d->cfg->summary_interval_s = nc->summary_interval_s;
+	d->cfg->prefilter = nc->prefilter;
 	nc->cluster = nc->node = NULL;
 	for (size_t i = 0; i < d->cfg->nrules; i++)
 		free(d->cfg->rules[i]);
@@ -545,8 +576,8 @@ static void tick(struct daemon *d)
 		return;
 	if (d->tail.rescan)
 		tail_retry(&d->tail);
-	if (d->blocked || d->state_failing)
-		commit(d);
+	if (d->blocked || d->state_failing || d->dirty)
+		commit(d, true);
 	/* windows that ended (by event time) need no memory any more */
 	dedup_expire(&d->dd, d->clock, NULL, NULL);
 	correlate_tick(d->corr);
@@ -607,11 +638,11 @@ static int loop(struct daemon *d)
 			if (rc < 0 && rc != -EIO)
 				return rc;
 			more = rc == 1 || (rc == 2 && !d->stopping);
-			commit(d);
+			commit(d, false);
 		}
 		out_wait = outputs_pump(&d->out);
 		if (d->stopping) {
-			int rc = commit(d);
+			int rc = commit(d, true);
 			if (rc == -EIO) {
 				log_error("stopping with alerts that could not be written; their lines "
 					  "were not checkpointed and are read again at the next start");

@@ -428,10 +428,10 @@ static int parse_log(struct cfg_ctx *cx, yaml_node_t *v, struct config *c)
 
 static int parse_root(struct cfg_ctx *cx, struct config *c)
 {
-	static const char *const keys[] = {"cluster",	 "node",	"state_dir",
-					   "rules",	 "inputs",	"outputs",
+	static const char *const keys[] = {"cluster",	  "node",	    "state_dir",
+					   "rules",	  "inputs",	    "outputs",
 					   "correlation", "max_line_bytes", "summary_interval_seconds",
-					   "metrics",	 "log"};
+					   "metrics",	  "log",	    "prefilter"};
 	static const char *const modes[] = {"off", "auto", "on", "required"};
 	yaml_node_t *root = ydoc_root(cx->doc);
 	int rc = check_keys(cx, root, "the configuration", keys, sizeof(keys) / sizeof(*keys));
@@ -456,6 +456,8 @@ static int parse_root(struct cfg_ctx *cx, struct config *c)
 						 "1073741824");
 			else
 				c->max_line_bytes = (size_t)lv;
+		} else if (!strcmp(ks, "prefilter")) {
+			rc = get_bool(cx, v, ks, &c->prefilter);
 		} else if (!strcmp(ks, "summary_interval_seconds")) {
 			if (ydoc_long(v, &lv) || lv < 1 || lv > 86400)
 				rc = cerr(cx, v, "summary_interval_seconds must be from 1 to 86400");
@@ -598,6 +600,7 @@ int config_load(struct config **out, const char *path, char *err, size_t errsz)
 	}
 	c->max_line_bytes = 16u << 20;
 	c->summary_interval_s = 60;
+	c->prefilter = true;
 	c->correlation = CORR_OFF;
 	c->apiserver_ports[0] = 6443;
 	c->napiserver_ports = 1;
@@ -681,8 +684,8 @@ void config_print(const struct config *c, FILE *f)
 	yq(f, c->node);
 	fprintf(f, "\nstate_dir: ");
 	yq(f, c->state_dir);
-	fprintf(f, "\nmax_line_bytes: %zu\nsummary_interval_seconds: %u\nrules:\n",
-		c->max_line_bytes, c->summary_interval_s);
+	fprintf(f, "\nmax_line_bytes: %zu\nsummary_interval_seconds: %u\nprefilter: %s\nrules:\n",
+		c->max_line_bytes, c->summary_interval_s, c->prefilter ? "true" : "false");
 	for (size_t i = 0; i < c->nrules; i++) {
 		fprintf(f, "  - ");
 		yq(f, c->rules[i]);

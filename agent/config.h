@@ -66,6 +66,7 @@ struct config {
 	bool log_json;		 /* log.format json (default text) */
 	int log_level;		 /* log.level as enum log_level (default info) */
 	unsigned summary_interval_s;
+	bool prefilter; /* skip lines without a literal the rules require (default true) */
 };
 
 /* Load and validate path. Returns 0, or -errno/-EINVAL with "file:line: message" in err. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytesearch.h"
 #include "value.h"
 
 static void set_err(struct decode_error *err, size_t off, const char *reason)
@@ -70,7 +71,7 @@ static char *rewrite_nul_escapes(const char *s, size_t n, int *oom)
 
 	*oom = 0;
 	while (left >= 6) {
-		const char *hit = memmem(p, left, pat, 6);
+		const char *hit = bytes_find(p, left, pat, 6);
 		if (!hit)
 			break;
 		size_t bs = 0;
@@ -114,7 +115,7 @@ cJSON *decode_line(const char *line, size_t len, struct decode_error *err)
 		set_err(err, bad, "invalid UTF-8");
 		return NULL;
 	}
-	if (memmem(line, len, "\\u0000", 6)) {
+	if (bytes_find(line, len, "\\u0000", 6)) {
 		int oom;
 		owned = rewrite_nul_escapes(line, len, &oom);
 		if (oom) {
@@ -181,17 +182,30 @@ static void replace_with_later(cJSON *obj, cJSON *earlier, cJSON *later)
 	cJSON_ReplaceItemViaPointer(obj, earlier, later);
 }
 
+/* A bit for a key from its first two bytes: a key whose bit no earlier key set is new. */
+static uint64_t key_bit(const char *k)
+{
+	unsigned char a = (unsigned char)k[0], b = a ? (unsigned char)k[1] : 0;
+	return 1ULL << ((a * 7u + b) & 63u);
+}
+
 static int resolve_object_small(cJSON *obj)
 {
+	uint64_t seen = 0;
 	cJSON *c = obj->child;
 	while (c) {
 		cJSON *next = c->next;
-		for (cJSON *e = obj->child; e != c; e = e->next) {
-			if (e->string && c->string && strcmp(e->string, c->string) == 0) {
-				replace_with_later(obj, e, c);
-				break;
+		uint64_t bit = c->string ? key_bit(c->string) : 0;
+		if (seen & bit) {
+			for (cJSON *e = obj->child; e != c; e = e->next) {
+				if (e->string && e->string[0] == c->string[0] &&
+				    strcmp(e->string, c->string) == 0) {
+					replace_with_later(obj, e, c);
+					break;
+				}
 			}
 		}
+		seen |= bit;
 		c = next;
 	}
 	return 0;
@@ -229,7 +243,8 @@ int decode_resolve_duplicates(cJSON *root)
 {
 	if (!root)
 		return 0;
-	if (cJSON_IsObject(root)) {
+	int type = root->type & 0xFF;
+	if (type == cJSON_Object) {
 		size_t n = 0;
 		for (cJSON *c = root->child; c; c = c->next)
 			n++;
@@ -237,8 +252,11 @@ int decode_resolve_duplicates(cJSON *root)
 		if (err)
 			return err;
 	}
-	if (cJSON_IsObject(root) || cJSON_IsArray(root)) {
+	if (type == cJSON_Object || type == cJSON_Array) {
 		for (cJSON *c = root->child; c; c = c->next) {
+			int ct = c->type & 0xFF;
+			if (ct != cJSON_Object && ct != cJSON_Array)
+				continue; /* a scalar holds no keys */
 			int err = decode_resolve_duplicates(c);
 			if (err)
 				return err;

@@ -12,6 +12,8 @@ void engine_init(struct engine *e, const struct ruleset *rs, const char *default
 	e->rs = rs;
 	e->default_log_type = default_log_type ? default_log_type : "Kubernetes.Audit";
 	e->event_time_id = udm_find(&rs->names, "eventTime");
+	e->prefilter = true;
+	e->pf_default = prefilter_for(rs->pf, e->default_log_type);
 }
 
 int engine_line(struct engine *e, const char *line, size_t len, struct decode_error *err,
@@ -22,6 +24,10 @@ int engine_line(struct engine *e, const char *line, size_t len, struct decode_er
 
 	e->st.lines++;
 	e->st.bytes += len;
+	if (e->prefilter && prefilter_skip(e->rs->pf, e->pf_default, line, len)) {
+		e->st.prefiltered++;
+		return 0;
+	}
 	cJSON *root = decode_line(line, len, err);
 	if (!root) {
 		e->st.decode_errors++;

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "event.h"
+#include "prefilter.h"
 #include "value.h"
 
 enum op {
@@ -455,6 +456,121 @@ bool expr_eval(const struct expr *e, struct event *ev, const cJSON *elem)
 		return e->cond->negate ? !r : r;
 	}
 	return false;
+}
+
+/* ---- prefilter covers (the argument is in prefilter.c) ---------------------------------- */
+
+/* The positive condition of e holds on the constant v (only for what cover_cond accepts). */
+static bool cond_holds_on(const struct expr *e, const cJSON *v)
+{
+	if (e->cond->cond == C_IS_IN) {
+		for (const cJSON *c = e->value->child; c; c = c->next)
+			if (compare(C_EQUALS, v, c))
+				return true;
+		return false;
+	}
+	return compare(e->cond->cond, v, e->value);
+}
+
+/* A key + condition: a literal when the condition holds only for a string holding the
+ * (case-sensitive) value and the key reads a string copied from the line. elem: the key walks
+ * from a list element (itself a copy from the line). */
+static void cover_cond(const struct expr *e, const struct pf_env *env, bool elem,
+		       struct pf_set *out)
+{
+	enum cond c = e->cond->cond;
+	const cJSON *consts[PF_MAX_CONSTS];
+	size_t nc = 0;
+
+	pf_set_any_line(out);
+	if (e->cond->negate || (c != C_EQUALS && c != C_CONTAINS && c != C_STARTS &&
+				c != C_ENDS && c != C_IS_IN))
+		return;
+	if (!elem && env->ref_consts(env->arg, &e->key, consts, PF_MAX_CONSTS, &nc))
+		return;
+	for (size_t i = 0; i < nc; i++)
+		if (cond_holds_on(e, consts[i]))
+			return; /* a Default or Value of the data model could satisfy it */
+	struct pf_set s;
+	pf_set_empty(&s);
+	if (c == C_IS_IN) {
+		for (const cJSON *v = e->value->child; v; v = v->next) {
+			if (!cJSON_IsString(v))
+				return; /* 5 also equals 5.0 and 5e0 */
+			pf_set_add_value(&s, v->valuestring);
+		}
+	} else {
+		if (!cJSON_IsString(e->value))
+			return;
+		pf_set_add_value(&s, e->value->valuestring);
+	}
+	*out = s;
+}
+
+static void cover(const struct expr *e, const struct pf_env *env, bool elem, struct pf_set *out);
+
+/* All of kids: any one child's cover will do; keep the best. */
+static void cover_all(struct expr *const *kids, size_t n, const struct pf_env *env, bool elem,
+		      struct pf_set *out)
+{
+	pf_set_any_line(out);
+	for (size_t i = 0; i < n; i++) {
+		struct pf_set k;
+		cover(kids[i], env, elem, &k);
+		if (pf_set_better(out, &k) == &k)
+			*out = k;
+	}
+}
+
+static void cover(const struct expr *e, const struct pf_env *env, bool elem, struct pf_set *out)
+{
+	const cJSON *consts[PF_MAX_CONSTS];
+	size_t nc = 0;
+
+	switch (e->op) {
+	case OP_ALL:
+		cover_all(e->kids, e->nkids, env, elem, out);
+		return;
+	case OP_ANY:
+	case OP_ONLY_ONE:
+		/* true only when some child is: every child's literals are needed */
+		pf_set_empty(out);
+		for (size_t i = 0; i < e->nkids && !out->any_line; i++) {
+			struct pf_set k;
+			cover(e->kids[i], env, elem, &k);
+			pf_set_union(out, &k);
+		}
+		return;
+	case OP_CONST:
+		if (e->cond->negate)
+			pf_set_empty(out); /* AlwaysFalse: never true, no line needed */
+		else
+			pf_set_any_line(out);
+		return;
+	case OP_COND:
+		cover_cond(e, env, elem, out);
+		return;
+	case OP_LIST:
+		/* AnyElement / OnlyOneElement: some element of a list copied from the line makes
+		 * every expression true */
+		pf_set_any_line(out);
+		if (e->cond->cond != C_ANY_ELEMENT && e->cond->cond != C_ONLY_ONE_ELEMENT)
+			return;
+		if (!elem && (env->ref_consts(env->arg, &e->key, consts, PF_MAX_CONSTS, &nc) ||
+			      nc > 0))
+			return;
+		cover_all(e->kids, e->nkids, env, true, out);
+		return;
+	case OP_NONE:
+	case OP_MULTI_KEY:
+		break;
+	}
+	pf_set_any_line(out);
+}
+
+void expr_cover(const struct expr *e, const struct pf_env *env, struct pf_set *out)
+{
+	cover(e, env, false, out);
 }
 
 static const struct cond_name *find_cond(const char *s)

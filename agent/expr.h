@@ -36,4 +36,10 @@ int keyspec_compile(struct compile_ctx *cx, yaml_node_t *kind_n, yaml_node_t *v,
 /* Evaluate against ev; elem is the current list element inside Expressions (else NULL). */
 bool expr_eval(const struct expr *e, struct event *ev, const cJSON *elem);
 
+struct pf_env;
+struct pf_set;
+/* The literal cover of e for the prefilter (see prefilter.c): a set of byte strings one of
+ * which every line that makes e true holds, or any_line when none is known. */
+void expr_cover(const struct expr *e, const struct pf_env *env, struct pf_set *out);
+
 #endif

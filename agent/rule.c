@@ -478,7 +478,8 @@ bool rule_applies_to(const struct rule *r, const char *log_type)
 char *rule_truncate(char *s)
 {
 	size_t len = strlen(s);
-	if (utf8_count(s, len) <= RULE_MAX_GENERATED)
+	/* no more code points than bytes: most strings need no count */
+	if (len <= RULE_MAX_GENERATED || utf8_count(s, len) <= RULE_MAX_GENERATED)
 		return s;
 	size_t suffix = sizeof(RULE_TRUNCATED_SUFFIX) - 1;
 	size_t keep = utf8_prefix_bytes(s, len, RULE_MAX_GENERATED - suffix);
@@ -573,19 +574,27 @@ int rule_eval(const struct rule *r, struct event *ev, struct rule_match *m)
 	}
 	if (!(m->dedup = rule_truncate(m->dedup)))
 		goto oom;
-
-	m->context = cJSON_CreateObject();
-	if (!m->context)
-		goto oom;
-	for (size_t i = 0; i < r->ncontext; i++) {
-		const cJSON *v = event_ref(ev, &r->context[i].ref, NULL);
-		cJSON *c = v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull();
-		if (!c)
-			goto oom;
-		cJSON_AddItemToObject(m->context, r->context[i].name, c);
-	}
 	return 1;
 oom:
 	rule_match_free(m);
 	return -ENOMEM;
+}
+
+int rule_match_context(const struct rule *r, struct event *ev, struct rule_match *m)
+{
+	cJSON_Delete(m->context);
+	m->context = cJSON_CreateObject();
+	if (!m->context)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->ncontext; i++) {
+		const cJSON *v = event_ref(ev, &r->context[i].ref, NULL);
+		cJSON *c = v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull();
+		if (!c) {
+			cJSON_Delete(m->context);
+			m->context = NULL;
+			return -ENOMEM;
+		}
+		cJSON_AddItemToObject(m->context, r->context[i].name, c);
+	}
+	return 0;
 }

@@ -77,9 +77,13 @@ int rule_load(struct rule **out, struct compile_ctx *cx);
 void rule_free(struct rule *r);
 
 bool rule_applies_to(const struct rule *r, const char *log_type);
-/* Evaluate. Returns 1 and fills m (free with rule_match_free) on a match, 0 on no match,
- * -ENOMEM when the result could not be built. */
+/* Evaluate. Returns 1 and fills m's title, severity and dedup string (free with
+ * rule_match_free) on a match, 0 on no match, -ENOMEM when the result could not be built.
+ * m->context stays NULL: most matches only count towards an open alert and never show it. */
 int rule_eval(const struct rule *r, struct event *ev, struct rule_match *m);
+/* Build m->context, the AlertContext of a match of r on ev (an object; an absent value is
+ * null). Returns 0 or -ENOMEM. */
+int rule_match_context(const struct rule *r, struct event *ev, struct rule_match *m);
 void rule_match_free(struct rule_match *m);
 
 const char *severity_name(enum severity s);

@@ -25,6 +25,7 @@ void ruleset_free(struct ruleset *rs)
 		free(rs->lts[i].rules);
 	}
 	free(rs->lts);
+	prefilter_free(&rs->pf);
 	udm_names_free(&rs->names);
 	free(rs);
 }
@@ -214,6 +215,8 @@ static int finalize(struct ruleset *rs, FILE *errs)
 	}
 	for (size_t i = 0; i < rs->nlts; i++)
 		rs->lts[i].dm = ruleset_model(rs, rs->lts[i].name);
+	if (prefilter_new(&rs->pf, rs))
+		return -ENOMEM;
 	return problems;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "datamodel.h"
+#include "prefilter.h"
 #include "rule.h"
 #include "udm.h"
 
@@ -25,6 +26,7 @@ struct ruleset {
 	struct rs_logtype *lts;
 	size_t nlts;
 	size_t nfiles;
+	struct prefilter *pf; /* the literals the enabled rules require (prefilter.h) */
 };
 
 #define RULESET_MAX_FILE_BYTES (4u << 20)

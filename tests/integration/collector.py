@@ -244,6 +244,10 @@ class Collector:
 
     def connection(self, conn, addr):
         conn.settimeout(30)
+        # as real collectors do (nginx's tcp_nodelay): the answer's header and body are
+        # separate writes, and Nagle would hold the body back for the client's delayed ACK
+        # (40 ms), stalling the agent's next batch behind it
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.lock:
             self.conns.add(conn)
         sock = conn

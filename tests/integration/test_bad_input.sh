@@ -16,9 +16,15 @@ clean() { ! grep -qE 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|Ad
 # summary FILE: the counts of eval's closing stderr line, as "lines=N matches=N [alerts=N ]bad=N
 # undecodable=N long=N max=N" (alerts only when the line has them: --each has no alerts)
 summary() {
-	tail -n 1 "$1" | sed -nE 's/^eval: ([0-9]+) lines, ([0-9]+) matches(, ([0-9]+) alerts)?; ([0-9]+) bad lines \(([0-9]+) undecodable, ([0-9]+) longer than ([0-9]+) bytes\)$/lines=\1 matches=\2 alerts=\4 bad=\5 undecodable=\6 long=\7 max=\8/p' |
+	tail -n 1 "$1" | sed -nE 's/^eval: ([0-9]+) lines, ([0-9]+) matches(, ([0-9]+) alerts)?; ([0-9]+) bad lines \(([0-9]+) undecodable, ([0-9]+) longer than ([0-9]+) bytes\); [0-9]+ prefiltered$/lines=\1 matches=\2 alerts=\4 bad=\5 undecodable=\6 long=\7 max=\8/p' |
 		sed 's/alerts= //'
 }
+prefiltered() { tail -n 1 "$1" | sed -nE 's/.*; ([0-9]+) prefiltered$/\1/p'; }
+# The decoder's handling of bad lines is tested with --no-prefilter: with the prefilter on, a
+# line without "system:anonymous" is skipped before it is decoded (no rule could match it), so
+# a malformed one is counted as prefiltered, not reported as undecodable. The section "with the
+# prefilter" below checks exactly that.
+NOPF=--no-prefilter
 # good UA [PAD]: an anonymous request from outside that must alert, dedup anonymous_access_UA
 good() {
 	printf '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"%s","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/default/secrets","verb":"list","user":{"username":"system:anonymous","groups":["system:unauthenticated"]},"sourceIPs":["203.0.113.7"],"userAgent":"%s","responseStatus":{"metadata":{},"code":403},"requestReceivedTimestamp":"2024-05-14T09:00:00.000000Z","stageTimestamp":"2024-05-14T09:00:00.000500Z","annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}%s}' \
@@ -125,7 +131,7 @@ equal "the mixed file has the lines it was built with" "$nlines" \
 	"$(($(wc -l <"$IN") + 1))" # +1: no newline at the end
 
 # --- grouped run ----------------------------------------------------------------------------
-"$AGENT" eval --max-line-bytes "$MAX" "$IN" >"$TMP/alerts" 2>"$TMP/err"
+"$AGENT" eval $NOPF --max-line-bytes "$MAX" "$IN" >"$TMP/alerts" 2>"$TMP/err"
 equal "mixed input: exit 0" 0 $?
 check "mixed input: no sanitizer report" clean "$TMP/err"
 name=$IN
@@ -183,7 +189,7 @@ jqeq "each alert's source line is its good line" \
 	'[.[].source.line] | sort' "$TMP/alerts"
 
 # --- --each ---------------------------------------------------------------------------------
-"$AGENT" eval --each --max-line-bytes "$MAX" "$IN" >"$TMP/each" 2>"$TMP/each.err"
+"$AGENT" eval $NOPF --each --max-line-bytes "$MAX" "$IN" >"$TMP/each" 2>"$TMP/each.err"
 equal "--each on mixed input: exit 0" 0 $?
 check "--each on mixed input: no sanitizer report" clean "$TMP/each.err"
 equal "--each: exactly one output line per input line" "$nlines" "$(wc -l <"$TMP/each")"
@@ -208,8 +214,38 @@ equal "--each: stderr summary counts are exact" \
 	"lines=$nlines matches=$ngood bad=$nbad undecodable=$nundec long=1 max=$MAX" \
 	"$(summary "$TMP/each.err" | sed 's/ alerts=0//')"
 
+# --- with the prefilter (the default) --------------------------------------------------------
+# The bad lines without "system:anonymous" (not JSON, empty, random bytes, a bare number) are
+# skipped undecoded: counted as prefiltered, not named on stderr, no "error" in --each; every
+# other verdict is the same.
+"$AGENT" eval --each --max-line-bytes "$MAX" "$IN" >"$TMP/each.pf" 2>"$TMP/each.pf.err"
+equal "prefilter on: exit 0" 0 $?
+check "prefilter on: no sanitizer report" clean "$TMP/each.pf.err"
+nolit=0 pf_kinds=()
+for ((i = 1; i <= nlines; i++)); do
+	kind=${kinds[i - 1]}
+	if [ "$kind" != good ] && [ "$kind" != toolong ] && ! sed -n "${i}p" "$IN" | grep -qaF system:anonymous; then
+		nolit=$((nolit + 1))
+		pf_kinds+=(skipped)
+	elif [ "$kind" == good ]; then
+		pf_kinds+=(good)
+	else
+		pf_kinds+=(bad)
+	fi
+done
+equal "prefilter on: the bad lines without the literal are the not-JSON, empty, random and number ones" \
+	"4" "$nolit"
+equal "prefilter on: they are counted as prefiltered, the others as before" \
+	"lines=$nlines matches=$ngood bad=$((nbad - nolit)) undecodable=$((nundec - nolit)) long=1 max=$MAX prefiltered=$nolit" \
+	"$(summary "$TMP/each.pf.err") prefiltered=$(prefiltered "$TMP/each.pf.err")"
+equal "prefilter on: --each gives them an empty verdict without \"error\"" \
+	"$(printf '%s\n' "${pf_kinds[@]}" | sed 's/skipped/nomatch/' | tr '\n' ' ')" \
+	"$(jq -r 'if has("error") then "bad" elif (.matches | length) == 1 then "good" else "nomatch" end' "$TMP/each.pf" | tr '\n' ' ')"
+equal "prefilter on: stderr names only the decoded bad lines" "$((nbad - nolit + 1))" \
+	"$(grep -ac . "$TMP/each.pf.err")"
+
 # --- the same file on standard input --------------------------------------------------------
-"$AGENT" eval --each --max-line-bytes "$MAX" - <"$IN" >"$TMP/each.stdin" 2>"$TMP/stdin.err"
+"$AGENT" eval $NOPF --each --max-line-bytes "$MAX" - <"$IN" >"$TMP/each.stdin" 2>"$TMP/stdin.err"
 equal "--each on stdin: exit 0" 0 $?
 check "--each on stdin: same verdicts as from the file" cmp -s "$TMP/each" "$TMP/each.stdin"
 check "--each on stdin: no sanitizer report" clean "$TMP/stdin.err"
@@ -239,7 +275,7 @@ check "--max-line-bytes 1024: no sanitizer report" clean "$TMP/edge.err"
 	good many/1
 	echo
 } >"$TMP/many.log"
-"$AGENT" eval "$TMP/many.log" >"$TMP/many" 2>"$TMP/many.err"
+"$AGENT" eval $NOPF "$TMP/many.log" >"$TMP/many" 2>"$TMP/many.err"
 equal "250 bad lines: exit 0" 0 $?
 detailed=$(grep -ac "^eval: $TMP/many.log:[0-9]*: " "$TMP/many.err")
 if [ "$detailed" -ge 1 ] && [ "$detailed" -le 250 ] && [ "$(grep -ac . "$TMP/many.err")" -le 102 ]; then

@@ -15,7 +15,7 @@ clean() { ! grep -qE 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' "
 # summary FILE: the counts of eval's closing stderr line, as "lines=N matches=N [alerts=N ]bad=N
 # undecodable=N long=N max=N" (alerts only when the line has them: --each has no alerts)
 summary() {
-	tail -n 1 "$1" | sed -nE 's/^eval: ([0-9]+) lines, ([0-9]+) matches(, ([0-9]+) alerts)?; ([0-9]+) bad lines \(([0-9]+) undecodable, ([0-9]+) longer than ([0-9]+) bytes\)$/lines=\1 matches=\2 alerts=\4 bad=\5 undecodable=\6 long=\7 max=\8/p' |
+	tail -n 1 "$1" | sed -nE 's/^eval: ([0-9]+) lines, ([0-9]+) matches(, ([0-9]+) alerts)?; ([0-9]+) bad lines \(([0-9]+) undecodable, ([0-9]+) longer than ([0-9]+) bytes\); [0-9]+ prefiltered$/lines=\1 matches=\2 alerts=\4 bad=\5 undecodable=\6 long=\7 max=\8/p' |
 		sed 's/alerts= //'
 }
 # jqeq NAME WANT JQ_FILTER FILE: the filter over FILE (slurped) prints WANT

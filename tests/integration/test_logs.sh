@@ -56,6 +56,7 @@ anon_event j-2 json-agent-2 2024-05-14T09:00:02.000000Z >>"$D/logs/audit.log"
 WEIRD="audit-$(printf '\xff\x01q"\\')x.log"
 echo 'not json' >"$D/logs/$WEIRD"
 mkconfig "$D" input="$D/logs/audit*.log" extra="log: {format: json, level: debug}
+prefilter: false
 summary_interval_seconds: 1"
 start_agent "$D"
 wait_until 20 records_ge "$OUT" 2
@@ -276,7 +277,8 @@ for ((i = 0; i < 60; i++)); do cat "$ROOT/examples/audit.log"; done >"$BIG" # 16
 nbig=$(wc -l <"$BIG")
 SUMMARY_RE="eval: $nbig lines, [0-9]+ matches, [0-9]+ alerts; 0 bad lines"
 # on a terminal (script's pseudo-terminal), a regular file: percent, rates, time left
-script -qfec "'$AGENT' eval '$BIG' >/dev/null" /dev/null >"$TMP/tty.out" 2>&1
+# --no-prefilter: every line decoded, so the run lasts long enough for the meter to show
+script -qfec "'$AGENT' eval --no-prefilter '$BIG' >/dev/null" /dev/null >"$TMP/tty.out" 2>&1
 equal "progress, a file on a terminal: exit 0" 0 $?
 check "progress, a file on a terminal: a percent, MB/s, events/s and the time left" \
 	grep -qaE 'eval: +[0-9]+\.[0-9]%  [0-9.]+ MB/s  [0-9]+ events/s  [0-9:-]+ left' "$TMP/tty.out"
@@ -286,13 +288,13 @@ sys.exit(0 if re.search(r"\r[^\r\n]*left\r +\r" + sys.argv[2], t) else 1)' "$TMP
 check "progress, a file on a terminal: never a line break inside the meter" \
 	bash -c '! grep -aqE "(events/s|left) *$2?\$" "$1"' _ "$TMP/tty.out" $'\r'
 # a pipe: the rates only
-script -qfec "cat '$BIG' | '$AGENT' eval - >/dev/null" /dev/null >"$TMP/pipe.out" 2>&1
+script -qfec "cat '$BIG' | '$AGENT' eval --no-prefilter - >/dev/null" /dev/null >"$TMP/pipe.out" 2>&1
 check "progress, a pipe on a terminal: events/s and MB/s" \
 	grep -qaE '[0-9.]+ MB/s  [0-9]+ events/s' "$TMP/pipe.out"
 check "progress, a pipe on a terminal: no percent and no time left" \
 	bash -c '! grep -aqE "%|left" "$1"' _ "$TMP/pipe.out"
 # stderr not a terminal: not a byte of it, on the terminal or in the file
-script -qfec "'$AGENT' eval '$BIG' >/dev/null 2>'$TMP/err.txt'" /dev/null >"$TMP/notty.out" 2>&1
+script -qfec "'$AGENT' eval --no-prefilter '$BIG' >/dev/null 2>'$TMP/err.txt'" /dev/null >"$TMP/notty.out" 2>&1
 equal "progress, stderr to a file: the file holds the summary line alone" "1 1" \
 	"$(wc -l <"$TMP/err.txt") $(grep -cE "^$SUMMARY_RE" "$TMP/err.txt")"
 check "progress, stderr to a file: no meter in it" \

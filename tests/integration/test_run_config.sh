@@ -36,6 +36,7 @@ node: "$(NODE_NAME='' hostname)"
 state_dir: "$D/state"
 max_line_bytes: 16777216
 summary_interval_seconds: 60
+prefilter: true
 rules:
   - "$ROOT/rules"
 inputs:
@@ -98,12 +99,13 @@ correlation:
   mode: auto
 max_line_bytes: 4096
 summary_interval_seconds: 15
+prefilter: false
 EOF
 cc full
 equal "check-config, every key set: exit 0" 0 "$(rc full)"
 equal "check-config, every key set: printed back" \
-	"cluster: \"prod-eu-1\"|node: \"cp-7\"|max_line_bytes: 4096|summary_interval_seconds: 15|    start_at: beginning|  - type: stdout|  - type: file|  mode: auto" \
-	"$(grep -E '^(cluster|node|max_line_bytes|summary_interval_seconds):|start_at:|^  - type:|mode:' "$D/full.out" | paste -sd '|')"
+	"cluster: \"prod-eu-1\"|node: \"cp-7\"|max_line_bytes: 4096|summary_interval_seconds: 15|prefilter: false|    start_at: beginning|  - type: stdout|  - type: file|  mode: auto" \
+	"$(grep -E '^(cluster|node|max_line_bytes|summary_interval_seconds|prefilter):|start_at:|^  - type:|mode:' "$D/full.out" | paste -sd '|')"
 
 # --- refused configurations ------------------------------------------------------------------
 # refused NAME WANT_LINE ERE: check-config exits 2 and stderr names $C:WANT_LINE and matches ERE

@@ -36,7 +36,8 @@ static const char full_yaml[] = "cluster: prod-eu-1\n"
 				"correlation:\n"
 				"  mode: auto\n"
 				"max_line_bytes: 2048\n"
-				"summary_interval_seconds: 30\n";
+				"summary_interval_seconds: 30\n"
+				"prefilter: false\n";
 
 /* Load yaml from a temporary file (its name to path); returns config_load's result. */
 static int load(const char *yaml, struct config **c, char *path, size_t pathsz, char *err,
@@ -126,6 +127,7 @@ static void test_config_full_file_sets_every_value(void **state)
 	assert_int_equal(c->correlation, CORR_AUTO);
 	assert_int_equal(c->max_line_bytes, 2048);
 	assert_int_equal(c->summary_interval_s, 30);
+	assert_false(c->prefilter);
 	config_free(c);
 }
 
@@ -150,6 +152,7 @@ static void test_config_defaults_fill_what_is_not_given(void **state)
 	assert_int_equal(c->correlation, CORR_OFF);
 	assert_int_equal(c->max_line_bytes, 16u << 20);
 	assert_int_equal(c->summary_interval_s, 60);
+	assert_true(c->prefilter);
 	config_free(c);
 }
 
@@ -274,6 +277,12 @@ static void test_config_summary_interval_out_of_range_is_an_error(void **state)
 			    "summary_interval_seconds must be from 1 to 86400");
 	assert_config_error(MINIMAL_IO "summary_interval_seconds: 86401\n", 5,
 			    "summary_interval_seconds must be from 1 to 86400");
+}
+
+static void test_config_prefilter_must_be_a_boolean(void **state)
+{
+	assert_config_error(MINIMAL_IO "prefilter: sometimes\n", 5,
+			    "'prefilter' must be true or false");
 }
 
 static void test_config_correlation_mode_must_be_known(void **state)
@@ -475,6 +484,7 @@ static void test_config_print_writes_every_effective_value(void **state)
 		 "state_dir: \"/var/lib/kaa-test\"\n"
 		 "max_line_bytes: 2048\n"
 		 "summary_interval_seconds: 30\n"
+		 "prefilter: false\n"
 		 "rules:\n"
 		 "  - \"/etc/kaa/rules\"\n"
 		 "  - \"/etc/kaa/rules.d\"\n"
@@ -530,6 +540,7 @@ static void test_config_print_shows_the_defaults(void **state)
 	assert_non_null(strstr(text, "state_dir: \"/var/lib/kube-audit-agent\"\n"));
 	assert_non_null(strstr(text, "max_line_bytes: 16777216\n"));
 	assert_non_null(strstr(text, "summary_interval_seconds: 60\n"));
+	assert_non_null(strstr(text, "prefilter: true\n"));
 	assert_non_null(strstr(text, "rules:\n  - \"/usr/share/kube-audit-agent/rules\"\n"
 				     "  - \"/etc/kube-audit-agent/rules.d\"\n"));
 	assert_non_null(strstr(text, "  - path: \"/var/log/audit.log\"\n"
@@ -590,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_config_max_line_bytes_must_be_a_number),
 		cmocka_unit_test(test_config_max_line_bytes_out_of_range_is_an_error),
 		cmocka_unit_test(test_config_summary_interval_out_of_range_is_an_error),
+		cmocka_unit_test(test_config_prefilter_must_be_a_boolean),
 		cmocka_unit_test(test_config_correlation_mode_must_be_known),
 		cmocka_unit_test(test_config_correlation_process_and_history),
 		cmocka_unit_test(test_config_metrics_and_log),

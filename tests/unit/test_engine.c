@@ -99,12 +99,18 @@ static void test_engine_line_p_log_type_wins_over_the_default(void **state)
 	assert_string_equal(s.log_type, "Amazon.EKS.Audit");
 }
 
+/* Decode errors are only seen with the prefilter off: a malformed line without
+ * "system:anonymous" is skipped undecoded (next test). */
 static void test_engine_undecodable_line_returns_1_and_counts_a_decode_error(void **state)
 {
 	struct engine e;
 	struct decode_error err;
 	struct seen s = {0};
-	int rc = run_line(&e, *state, NULL, "{\"user\": nope}", &err, &s);
+	engine_init(&e, *state, NULL);
+	e.prefilter = false;
+	s.e = &e;
+	const char *line = "{\"user\": nope}";
+	int rc = engine_line(&e, line, strlen(line), &err, on_match, &s);
 	assert_int_equal(rc, 1);
 	assert_string_equal(err.reason, "invalid JSON");
 	assert_int_equal(s.calls, 0);
@@ -113,6 +119,60 @@ static void test_engine_undecodable_line_returns_1_and_counts_a_decode_error(voi
 	assert_int_equal(e.st.decode_errors, 1);
 	assert_int_equal(e.st.no_rules, 0);
 	assert_int_equal(e.st.matches, 0);
+	assert_int_equal(e.st.prefiltered, 0);
+}
+
+static void test_engine_prefilter_skips_a_line_without_the_literal_undecoded(void **state)
+{
+	struct engine e;
+	struct decode_error err;
+	struct seen s = {0};
+	int rc = run_line(&e, *state, NULL, "{\"user\": nope}", &err, &s);
+	assert_int_equal(rc, 0);
+	assert_int_equal(s.calls, 0);
+	assert_int_equal(e.st.lines, 1);
+	assert_int_equal(e.st.bytes, 14);
+	assert_int_equal(e.st.prefiltered, 1);
+	assert_int_equal(e.st.decode_errors, 0);
+	/* a malformed line holding the literal is decoded and fails as before */
+	const char *bad = "{\"user\": \"system:anonymous\"";
+	rc = engine_line(&e, bad, strlen(bad), &err, on_match, &s);
+	assert_int_equal(rc, 1);
+	assert_int_equal(e.st.decode_errors, 1);
+	assert_int_equal(e.st.prefiltered, 1);
+}
+
+static void test_engine_prefilter_decodes_a_line_whose_escape_may_spell_the_literal(void **state)
+{
+	struct engine e;
+	struct decode_error err;
+	struct seen s = {0};
+	int rc = run_line(&e, *state, NULL,
+			  "{\"user\":{\"username\":\"\\u0073ystem:anonymous\"},"
+			  "\"sourceIPs\":[\"203.0.113.9\"],\"requestURI\":\"/api\"}",
+			  &err, &s);
+	assert_int_equal(rc, 0);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(e.st.prefiltered, 0);
+	/* an escape of a character no literal holds ('&') does not stop the skip */
+	const char *amp = "{\"requestURI\":\"/api?a=1\\u0026b=2\"}";
+	rc = engine_line(&e, amp, strlen(amp), &err, on_match, &s);
+	assert_int_equal(rc, 0);
+	assert_int_equal(e.st.prefiltered, 1);
+}
+
+static void test_engine_prefilter_off_decodes_every_line(void **state)
+{
+	struct engine e;
+	struct decode_error err;
+	struct seen s = {0};
+	engine_init(&e, *state, NULL);
+	e.prefilter = false;
+	s.e = &e;
+	const char *line = "{\"user\":{\"username\":\"alice\"}}";
+	assert_int_equal(engine_line(&e, line, strlen(line), &err, on_match, &s), 0);
+	assert_int_equal(e.st.prefiltered, 0);
+	assert_int_equal(e.st.lines, 1);
 }
 
 static void test_engine_unknown_log_type_counts_no_rules(void **state)
@@ -218,6 +278,9 @@ int main(void)
 		cmocka_unit_test(test_engine_null_default_log_type_is_kubernetes_audit),
 		cmocka_unit_test(test_engine_line_p_log_type_wins_over_the_default),
 		cmocka_unit_test(test_engine_undecodable_line_returns_1_and_counts_a_decode_error),
+		cmocka_unit_test(test_engine_prefilter_skips_a_line_without_the_literal_undecoded),
+		cmocka_unit_test(test_engine_prefilter_decodes_a_line_whose_escape_may_spell_the_literal),
+		cmocka_unit_test(test_engine_prefilter_off_decodes_every_line),
 		cmocka_unit_test(test_engine_unknown_log_type_counts_no_rules),
 		cmocka_unit_test(test_engine_non_matching_line_calls_nothing),
 		cmocka_unit_test(test_engine_callback_error_is_returned),
