@@ -9,6 +9,11 @@
 #define KAA_RULES_DIR "/usr/share/kube-audit-agent/rules"
 #endif
 
+/* The decimal number s of option opt into *out when it is from min to max; else -EINVAL, with
+ * "CMD: OPT: 'S' is not MIN..MAX" on stderr. */
+int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max,
+		   long *out);
+
 int cmd_eval(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -116,20 +116,14 @@ static int parse_args(int argc, char **argv, uint16_t *ports, size_t *nports, lo
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	char *end;
 	long v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "p:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v < 1 || v > 65535) {
-				fprintf(stderr, "conntrack-probe: --port: '%s' is not 1..65535\n",
-					optarg);
+			if (cli_parse_long("conntrack-probe", "--port", optarg, 1, 65535, &v))
 				return -EINVAL;
-			}
 			if (*nports == CONN_MAX_PORTS) {
 				fprintf(stderr, "conntrack-probe: at most %d ports\n",
 					CONN_MAX_PORTS);
@@ -138,14 +132,9 @@ static int parse_args(int argc, char **argv, uint16_t *ports, size_t *nports, lo
 			ports[(*nports)++] = (uint16_t)v;
 			break;
 		case 's':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v < 1 || v > PROBE_MAX_SECONDS) {
-				fprintf(stderr, "conntrack-probe: --seconds: '%s' is not 1..%d\n",
-					optarg, PROBE_MAX_SECONDS);
+			if (cli_parse_long("conntrack-probe", "--seconds", optarg, 1,
+					   PROBE_MAX_SECONDS, seconds))
 				return -EINVAL;
-			}
-			*seconds = v;
 			break;
 		case 'h':
 			usage(stdout);

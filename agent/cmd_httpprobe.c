@@ -95,21 +95,6 @@ static void print_request(void *arg, const struct http_event *ev, int64_t ts_us)
 	ps->printed++;
 }
 
-static int parse_long(const char *opt, const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "http-probe: %s: '%s' is not %ld..%ld\n", opt, s, min, max);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
 /* 0, 1 when --help was asked for, or -EINVAL (said on stderr). */
 static int parse_args(int argc, char **argv, struct probe_args *a)
 {
@@ -129,11 +114,13 @@ static int parse_args(int argc, char **argv, struct probe_args *a)
 			a->process = optarg;
 			break;
 		case 'c':
-			if (parse_long("--count", optarg, 1, 1000000000, &a->count))
+			if (cli_parse_long("http-probe", "--count", optarg, 1, 1000000000,
+					   &a->count))
 				return -EINVAL;
 			break;
 		case 't':
-			if (parse_long("--timeout", optarg, 1, PROBE_MAX_SECONDS, &a->seconds))
+			if (cli_parse_long("http-probe", "--timeout", optarg, 1, PROBE_MAX_SECONDS,
+					   &a->seconds))
 				return -EINVAL;
 			break;
 		case 'h':
