@@ -7,10 +7,10 @@
 VERSION   := 0.1.0
 OUT       := build
 CC        ?= cc
-PKGS      := yaml-0.1 libcjson zlib libcurl libbpf libdw libmicrohttpd
+PKGS      := yaml-0.1 libcjson zlib libcurl libbpf libdw libmicrohttpd libcap-ng
 DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev zlib1g-dev libcurl4-openssl-dev libcmocka-dev \
              libmicrohttpd-dev \
-             clang bpftool libbpf-dev libelf-dev libdw-dev \
+             clang bpftool libbpf-dev libelf-dev libdw-dev libcap-ng-dev \
              jq python3 util-linux openssl curl golang-go time
 # What `make deb` needs besides DEPS_DEB (the Build-Depends of packaging/deb/control), and what
 # its tests use: lintian, man (lintian checks the man page with it), systemd-analyze (systemd)
@@ -19,7 +19,7 @@ DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev zlib1g-dev l
 DEPS_PKG  := debhelper dpkg-dev lintian man-db groff-base systemd python3-yaml libmicrohttpd-dev
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson -lz -lcurl -lbpf -ldw -lelf -lmicrohttpd)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lcjson -lz -lcurl -lbpf -ldw -lelf -lmicrohttpd -lcap-ng)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS    ?= -O2 -g

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "metricsd.h"
 #include "output.h"
+#include "privdrop.h"
 #include "rulestats.h"
 #include "state.h"
 #include "tail.h"
@@ -46,6 +47,7 @@ struct daemon {
 	struct correlate *corr; /* eBPF correlation, or NULL */
 	struct metricsd *metrics; /* the metrics.listen endpoint, or NULL */
 	struct rulestats rstats;  /* per-rule matches and alerts, for the metrics */
+	struct trust_policy trust; /* configuration, rules and state_dir (at start, on SIGHUP) */
 	int sfd, tfd, lockfd;
 	bool stopping;
 	bool blocked;       /* outputs failing: reading waits */
@@ -141,15 +143,6 @@ static int on_line(void *arg, struct tail_file *f, const struct line *ln)
 	if (d->stopping || outputs_pending(&d->out) > RUN_SOFT_PENDING || outputs_full(&d->out))
 		return 1;
 	return 0;
-}
-
-static const struct rule *find_rule(void *arg, const char *id)
-{
-	const struct ruleset *rs = arg;
-	for (size_t i = 0; i < rs->nrules; i++)
-		if (!strcmp(rs->rules[i]->id, id))
-			return rs->rules[i];
-	return NULL;
 }
 
 static int64_t mono_us(void)
@@ -400,7 +393,7 @@ static int load_rules(struct daemon *d, const struct config *cfg)
 	FILE *errs = open_memstream(&msgs, &msgsz);
 	if (!errs)
 		return -ENOMEM;
-	int problems = ruleset_load(&rs, cfg->rules, cfg->nrules, errs);
+	int problems = ruleset_load_trusted(&rs, cfg->rules, cfg->nrules, &d->trust, errs);
 	fclose(errs);
 	if (problems) {
 		char *save = NULL;
@@ -421,7 +414,7 @@ static int load_rules(struct daemon *d, const struct config *cfg)
 			ruleset_free(rs);
 			return -ENOMEM;
 		}
-		dedup_restore(&d->dd, saved, find_rule, rs);
+		dedup_restore(&d->dd, saved, ruleset_rule, rs);
 		cJSON_Delete(saved);
 		ruleset_free(d->rs);
 	}
@@ -450,7 +443,7 @@ static void reload(struct daemon *d)
 	struct config *nc;
 	char err[640];
 	log_info("SIGHUP: reloading %s and the rules", d->cfg_path);
-	if (config_load(&nc, d->cfg_path, err, sizeof(err))) {
+	if (config_load_trusted(&nc, d->cfg_path, &d->trust, err, sizeof(err))) {
 		log_error("reload refused: %s; keeping the running configuration", err);
 		return;
 	}
@@ -520,6 +513,20 @@ static int setup_state_dir(struct daemon *d)
 	if (mkdir(path, 0700) && errno != EEXIST) {
 		log_error("cannot create state_dir %s: %s", dir, strerror(errno));
 		return -errno;
+	}
+	/* whoever could write in it could plant a link where root writes, or rewrite the
+	 * checkpoints to make the agent skip lines: as root, it must be root's alone */
+	char err[640];
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = dfd < 0 ? -errno : trust_check_fd(dfd, dir, &d->trust, err, sizeof(err));
+	if (dfd >= 0)
+		close(dfd);
+	if (rc) {
+		if (dfd < 0)
+			log_error("cannot open state_dir %s: %s", dir, strerror(-rc));
+		else
+			log_error("state_dir %s", err);
+		return rc;
 	}
 	snprintf(path, sizeof(path), "%s/lock", dir);
 	d->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -724,8 +731,9 @@ int cmd_run(int argc, char **argv)
 	d.sfd = d.tfd = d.lockfd = -1;
 	d.tail.ifd = -1;
 	d.cfg_path = path;
+	d.trust.mode = trust_mode_for_root(TRUST_REFUSE);
 	status = 2;
-	if (config_load(&d.cfg, path, err, sizeof(err))) {
+	if (config_load_trusted(&d.cfg, path, &d.trust, err, sizeof(err))) {
 		log_error("%s", err);
 		return 2;
 	}
@@ -747,7 +755,7 @@ int cmd_run(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
-	int restored = dedup_restore(&d.dd, st.dedup, find_rule, d.rs);
+	int restored = dedup_restore(&d.dd, st.dedup, ruleset_rule, d.rs);
 	if (restored > 0)
 		log_info("restored %d open dedup windows", restored);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
@@ -767,6 +775,16 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	open_metrics(&d);
+	/* the BPF programs are attached and every file and socket of the start is open (a metrics
+	 * port below 1024 included): from here on only the capabilities the run still uses, before
+	 * the first line of the audit log is read */
+	struct privdrop_needs needs;
+	char said[1024];
+	correlate_parts(d.corr, &needs.conntrack, &needs.uprobe);
+	if (privdrop_apply(&needs, said, sizeof(said)))
+		log_error("%s; going on with the capabilities the agent started with", said);
+	else
+		log_info("%s", said);
 	d.last_summary = time(NULL);
 	d.dirty = true; /* write the state at once: a crash before the first checkpoint must not
 			 * apply start_at: end a second time */
@@ -810,15 +828,18 @@ int cmd_check_config(int argc, char **argv)
 	struct config *cfg;
 	char err[640];
 	int status;
+	/* as root: say what run would refuse, and check the rest */
+	struct trust_policy trust = {trust_mode_for_root(TRUST_WARN), stderr,
+				     "check-config: warning: "};
 	const char *path = parse_config_arg(argc, argv, usage_check, &status);
 	if (!path)
 		return status;
-	if (config_load(&cfg, path, err, sizeof(err))) {
+	if (config_load_trusted(&cfg, path, &trust, err, sizeof(err))) {
 		fprintf(stderr, "check-config: %s\n", err);
 		return 2;
 	}
 	struct ruleset *rs;
-	int problems = ruleset_load(&rs, cfg->rules, cfg->nrules, stderr);
+	int problems = ruleset_load_trusted(&rs, cfg->rules, cfg->nrules, &trust, stderr);
 	config_print(cfg, stdout);
 	if (problems == 0)
 		printf("# rules: %zu rules and %zu data models loaded from %zu files\n", rs->nrules,

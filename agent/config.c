@@ -115,6 +115,7 @@ static int check_keys(struct cfg_ctx *cx, yaml_node_t *map, const char *where,
 {
 	if (!ydoc_is_map(map))
 		return cerr(cx, map, "%s must be a mapping", where);
+	yaml_node_t *dup = ydoc_duplicate_key(cx->doc, map);
 	YDOC_FOREACH_PAIR(cx->doc, map, p)
 	{
 		yaml_node_t *k = ydoc_node(cx->doc, p->key);
@@ -124,9 +125,8 @@ static int check_keys(struct cfg_ctx *cx, yaml_node_t *map, const char *where,
 			known |= !strcmp(ks, keys[i]);
 		if (!known)
 			return cerr(cx, k, "unknown key '%s' in %s", ks ? ks : "?", where);
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++)
-			if (!strcmp(ydoc_str(ydoc_node(cx->doc, q->key)), ks))
-				return cerr(cx, k, "duplicate key '%s' in %s", ks, where);
+		if (k == dup)
+			return cerr(cx, k, "duplicate key '%s' in %s", ks, where);
 	}
 	return 0;
 }
@@ -204,6 +204,9 @@ static int get_headers(struct cfg_ctx *cx, yaml_node_t *v, struct output_config 
 {
 	if (!ydoc_is_map(v))
 		return cerr(cx, v, "'headers' must be a mapping of names to values");
+	yaml_node_t *dup = ydoc_duplicate_key(cx->doc, v);
+	if (dup)
+		return cerr(cx, dup, "header '%s' is given twice", ydoc_str(dup));
 	size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
 	o->headers = calloc(n ? n : 1, sizeof(*o->headers));
 	if (!o->headers)
@@ -215,15 +218,16 @@ static int get_headers(struct cfg_ctx *cx, yaml_node_t *v, struct output_config 
 		if (!ks || !*ks || strpbrk(ks, ": \r\n\t"))
 			return cerr(cx, k, "header name '%s' is not a valid HTTP header name",
 				    ks ? ks : "?");
+		/* counted at once: config_free frees what a failure below leaves */
 		struct header *h = &o->headers[o->nheaders];
+		if (!(h->name = strdup(ks)))
+			return -ENOMEM;
+		o->nheaders++;
 		int rc = get_str(cx, ydoc_node(cx->doc, p->value), ks, &h->value);
 		if (rc)
 			return rc;
 		if (strpbrk(h->value, "\r\n"))
 			return cerr(cx, k, "header '%s' has a line break in its value", ks);
-		if (!(h->name = strdup(ks)))
-			return -ENOMEM;
-		o->nheaders++;
 	}
 	return 0;
 }
@@ -516,6 +520,8 @@ static int parse_root(struct cfg_ctx *cx, struct config *c)
 			static const char *const ckeys[] = {"mode", "apiserver_ports",
 							    "apiserver_process", "history_seconds"};
 			rc = check_keys(cx, v, "correlation", ckeys, 4);
+			if (rc) /* v may not even be a mapping */
+				return rc;
 			YDOC_FOREACH_PAIR(cx->doc, v, cp)
 			{
 				const char *cks = ydoc_str(ydoc_node(cx->doc, cp->key));
@@ -584,13 +590,19 @@ static int parse_root(struct cfg_ctx *cx, struct config *c)
 
 int config_load(struct config **out, const char *path, char *err, size_t errsz)
 {
+	return config_load_trusted(out, path, NULL, err, errsz);
+}
+
+int config_load_trusted(struct config **out, const char *path, const struct trust_policy *trust,
+			char *err, size_t errsz)
+{
 	struct ydoc d;
 	struct cfg_ctx cx = {.doc = &d, .err = err, .errsz = errsz};
 	struct config *c;
 	int rc;
 
 	*out = NULL;
-	rc = ydoc_load(&d, path, CONFIG_MAX_BYTES, err, errsz);
+	rc = ydoc_load_trusted(&d, path, CONFIG_MAX_BYTES, trust, err, errsz);
 	if (rc)
 		return rc;
 	c = calloc(1, sizeof(*c));

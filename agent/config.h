@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "trust.h"
+
 enum start_at { START_END, START_BEGINNING };
 enum output_type { OUTPUT_STDOUT, OUTPUT_FILE, OUTPUT_HTTPS };
 enum correlation_mode { CORR_OFF, CORR_AUTO, CORR_ON, CORR_REQUIRED };
@@ -71,6 +73,9 @@ struct config {
 
 /* Load and validate path. Returns 0, or -errno/-EINVAL with "file:line: message" in err. */
 int config_load(struct config **out, const char *path, char *err, size_t errsz);
+/* config_load, the file first checked against trust (trust.h): -EPERM when refused. */
+int config_load_trusted(struct config **out, const char *path, const struct trust_policy *trust,
+			char *err, size_t errsz);
 void config_free(struct config *c);
 /* Write the effective configuration as YAML (no secrets). */
 void config_print(const struct config *c, FILE *f);

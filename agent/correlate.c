@@ -77,6 +77,12 @@ void correlate_free(struct correlate **pc)
 	*pc = NULL;
 }
 
+void correlate_parts(const struct correlate *c, bool *conntrack, bool *uprobe)
+{
+	*conntrack = c && c->ct;
+	*uprobe = c && c->hp;
+}
+
 int correlate_open(struct correlate **out, const struct correlate_opts *o, char *err,
 		   size_t errsz)
 {

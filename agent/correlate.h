@@ -37,6 +37,8 @@ int correlate_open(struct correlate **out, const struct correlate_opts *o, char 
  * may be NULL). Returns 0 or -ENOMEM. */
 int correlate_new(struct correlate **out, struct conntrack *ct, struct reqtrack *rt);
 void correlate_free(struct correlate **c);
+/* Which parts run (c may be NULL: none): the capabilities the rest of the run needs follow. */
+void correlate_parts(const struct correlate *c, bool *conntrack, bool *uprobe);
 
 /* The descriptors to poll for reading (ring buffers, the API server's pidfd): up to
  * CORRELATE_MAX_FDS into fds; returns how many. They change when the API server restarts:

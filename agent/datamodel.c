@@ -170,6 +170,9 @@ static int compile_mapping(struct compile_ctx *cx, yaml_node_t *n, struct dm_map
 
 	if (!ydoc_is_map(n))
 		return compile_error(cx, n, "a mapping entry must be a mapping");
+	yaml_node_t *dup = ydoc_duplicate_key(cx->doc, n);
+	if (dup)
+		return compile_error(cx, dup, "duplicate key '%s' in mapping", ydoc_str(dup));
 	YDOC_FOREACH_PAIR(cx->doc, n, p)
 	{
 		yaml_node_t *k = ydoc_node(cx->doc, p->key);
@@ -212,6 +215,9 @@ static int compile_mapping(struct compile_ctx *cx, yaml_node_t *n, struct dm_map
 			yaml_node_t *when = NULL;
 			if (!ydoc_is_map(cn))
 				return compile_error(cx, cn, "a case must be a mapping");
+			if ((dup = ydoc_duplicate_key(cx->doc, cn)))
+				return compile_error(cx, dup, "duplicate key '%s' in case",
+						     ydoc_str(dup));
 			YDOC_FOREACH_PAIR(cx->doc, cn, p)
 			{
 				yaml_node_t *k = ydoc_node(cx->doc, p->key);
@@ -265,6 +271,7 @@ static int string_list(struct compile_ctx *cx, yaml_node_t *n, char ***out, size
 int datamodel_load(struct datamodel **out, struct compile_ctx *cx)
 {
 	yaml_node_t *root = ydoc_root(cx->doc);
+	yaml_node_t *dup = ydoc_duplicate_key(cx->doc, root);
 	struct datamodel *dm = calloc(1, sizeof(*dm));
 	int rc = 0;
 
@@ -285,6 +292,10 @@ int datamodel_load(struct datamodel **out, struct compile_ctx *cx)
 		const char *ks = ydoc_str(k);
 		if (!ks) {
 			rc = compile_error(cx, k, "keys must be strings");
+			goto fail;
+		}
+		if (k == dup) {
+			rc = compile_error(cx, k, "duplicate key '%s'", ks);
 			goto fail;
 		}
 		if (!strcmp(ks, "AnalysisType") || !strcmp(ks, "DisplayName") ||
@@ -317,6 +328,12 @@ int datamodel_load(struct datamodel **out, struct compile_ctx *cx)
 			yaml_node_t *rk = NULL, *rw = NULL;
 			if (!ydoc_is_map(v)) {
 				rc = compile_error(cx, v, "Root must be a mapping");
+				goto fail;
+			}
+			yaml_node_t *rdup = ydoc_duplicate_key(cx->doc, v);
+			if (rdup) {
+				rc = compile_error(cx, rdup, "duplicate key '%s' in Root",
+						   ydoc_str(rdup));
 				goto fail;
 			}
 			YDOC_FOREACH_PAIR(cx->doc, v, rp)

@@ -132,14 +132,14 @@ cJSON *decode_line(const char *line, size_t len, struct decode_error *err)
 		const char *at = cJSON_GetErrorPtr();
 		size_t off = (at && at >= text && at <= text + len) ? (size_t)(at - text) : 0;
 		struct shape sh = line_shape(text, len);
+		char why[64];
 		if (sh.max_depth > CJSON_NESTING_LIMIT)
-			snprintf(err->reason, sizeof(err->reason),
-				 "JSON nested deeper than %d levels", CJSON_NESTING_LIMIT);
-		else if (sh.open_at_end)
-			snprintf(err->reason, sizeof(err->reason), "truncated JSON");
+			snprintf(why, sizeof(why), "JSON nested deeper than %d levels",
+				 CJSON_NESTING_LIMIT);
 		else
-			snprintf(err->reason, sizeof(err->reason), "invalid JSON");
-		err->offset = off;
+			snprintf(why, sizeof(why), "%s",
+				 sh.open_at_end ? "truncated JSON" : "invalid JSON");
+		set_err(err, off, why);
 		free(owned);
 		return NULL;
 	}

@@ -416,6 +416,7 @@ int rule_load(struct rule **out, struct compile_ctx *cx)
 	if (!r->meta || !r->file)
 		goto fail;
 
+	yaml_node_t *dup = ydoc_duplicate_key(cx->doc, root);
 	YDOC_FOREACH_PAIR(cx->doc, root, p)
 	{
 		yaml_node_t *k = ydoc_node(cx->doc, p->key);
@@ -423,12 +424,9 @@ int rule_load(struct rule **out, struct compile_ctx *cx)
 			rc = compile_error(cx, k, "keys must be strings");
 			goto fail;
 		}
-		for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
-			const char *qs = ydoc_str(ydoc_node(cx->doc, q->key));
-			if (qs && !strcmp(qs, ydoc_str(k))) {
-				rc = compile_error(cx, k, "duplicate key '%s'", qs);
-				goto fail;
-			}
+		if (k == dup) {
+			rc = compile_error(cx, k, "duplicate key '%s'", ydoc_str(k));
+			goto fail;
 		}
 		rc = rule_key(cx, r, k, ydoc_node(cx->doc, p->value), &detection, &filters, &tests);
 		if (rc)

@@ -2,9 +2,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ydoc.h"
 
@@ -47,7 +49,8 @@ static int push_ptr(void ***arr, size_t *n, void *p)
 }
 
 /* Returns the number of problems found in the file, or -ENOMEM. */
-static int load_file(struct ruleset *rs, const char *path, FILE *errs)
+static int load_file(struct ruleset *rs, const char *path, const struct trust_policy *trust,
+		     FILE *errs)
 {
 	struct ydoc d;
 	char err[640];
@@ -56,7 +59,7 @@ static int load_file(struct ruleset *rs, const char *path, FILE *errs)
 
 	err[0] = '\0';
 	rs->nfiles++;
-	rc = ydoc_load(&d, path, RULESET_MAX_FILE_BYTES, err, sizeof(err));
+	rc = ydoc_load_trusted(&d, path, RULESET_MAX_FILE_BYTES, trust, err, sizeof(err));
 	if (rc) {
 		fprintf(errs, "%s\n", err);
 		return rc == -ENOMEM ? rc : 1;
@@ -107,9 +110,11 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_path(struct ruleset *rs, const char *path, FILE *errs, int depth, bool top)
+static int load_path(struct ruleset *rs, const char *path, const struct trust_policy *trust,
+		     FILE *errs, int depth, bool top)
 {
 	struct stat st;
+	char err[640];
 	if (stat(path, &st)) {
 		fprintf(errs, "%s: %s\n", path, strerror(errno));
 		return 1;
@@ -117,16 +122,26 @@ static int load_path(struct ruleset *rs, const char *path, FILE *errs, int depth
 	if (!S_ISDIR(st.st_mode)) {
 		if (!top && !yaml_name(path))
 			return 0;
-		return load_file(rs, path, errs);
+		return load_file(rs, path, trust, errs);
 	}
 	if (depth > RULESET_MAX_DEPTH) {
 		fprintf(errs, "%s: directories nested deeper than %d levels are not read\n", path,
 			RULESET_MAX_DEPTH);
 		return 1;
 	}
-	DIR *dir = opendir(path);
+	/* the directory that is checked is the one that is read */
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
 	if (!dir) {
 		fprintf(errs, "%s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	int rc = trust_check_fd(fd, path, trust, err, sizeof(err));
+	if (rc) {
+		fprintf(errs, "%s\n", err);
+		closedir(dir);
 		return 1;
 	}
 	char **names = NULL;
@@ -148,7 +163,7 @@ static int load_path(struct ruleset *rs, const char *path, FILE *errs, int depth
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		if (problems >= 0) {
-			int r = load_path(rs, names[i], errs, depth + 1, false);
+			int r = load_path(rs, names[i], trust, errs, depth + 1, false);
 			problems = r < 0 ? r : problems + r;
 		}
 		free(names[i]);
@@ -220,7 +235,8 @@ static int finalize(struct ruleset *rs, FILE *errs)
 	return problems;
 }
 
-int ruleset_load(struct ruleset **out, char *const *paths, size_t npaths, FILE *errs)
+int ruleset_load_trusted(struct ruleset **out, char *const *paths, size_t npaths,
+			 const struct trust_policy *trust, FILE *errs)
 {
 	struct ruleset *rs = calloc(1, sizeof(*rs));
 	int problems = 0;
@@ -229,7 +245,7 @@ int ruleset_load(struct ruleset **out, char *const *paths, size_t npaths, FILE *
 	if (!rs)
 		return -ENOMEM;
 	for (size_t i = 0; i < npaths; i++) {
-		int r = load_path(rs, paths[i], errs, 0, true);
+		int r = load_path(rs, paths[i], trust, errs, 0, true);
 		if (r < 0)
 			return r;
 		problems += r;
@@ -240,6 +256,11 @@ int ruleset_load(struct ruleset **out, char *const *paths, size_t npaths, FILE *
 	return problems + r;
 }
 
+int ruleset_load(struct ruleset **out, char *const *paths, size_t npaths, FILE *errs)
+{
+	return ruleset_load_trusted(out, paths, npaths, NULL, errs);
+}
+
 const struct rs_logtype *ruleset_find(const struct ruleset *rs, const char *log_type)
 {
 	if (!log_type)
@@ -247,6 +268,15 @@ const struct rs_logtype *ruleset_find(const struct ruleset *rs, const char *log_
 	for (size_t i = 0; i < rs->nlts; i++)
 		if (!strcmp(rs->lts[i].name, log_type))
 			return &rs->lts[i];
+	return NULL;
+}
+
+const struct rule *ruleset_rule(void *arg, const char *id)
+{
+	const struct ruleset *rs = arg;
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (!strcmp(rs->rules[i]->id, id))
+			return rs->rules[i];
 	return NULL;
 }
 

@@ -84,9 +84,14 @@ static int read_ack(struct spool *s)
 {
 	char path[4096], line[64];
 	snprintf(path, sizeof(path), "%s/ack", s->dir);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (!f) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return e == ENOENT ? 0 : -e;
+	}
 	unsigned long long seg, off;
 	char *second;
 	int ok = fgets(line, sizeof(line), f) && line[0] >= '0' && line[0] <= '9' &&
@@ -403,7 +408,7 @@ int spool_peek(struct spool *s, size_t max_events, size_t max_bytes, struct spoo
 		return -ENOMEM;
 	while (b->n < max_events && (pos.seg < s->tail.seg || pos.off < s->tail.off)) {
 		seg_path(s, pos.seg, path, sizeof(path));
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		uint64_t end = pos.seg == s->tail.seg ? s->tail.off : file_size(path);
 		if (fd < 0) {
 			if (errno != ENOENT)

@@ -8,15 +8,24 @@
 #include <yaml.h>
 #include <cjson/cJSON.h>
 
+#include "trust.h"
+
+#define YDOC_MAX_DEPTH 64      /* collections within collections, aliases followed */
+#define YDOC_MAX_NODES 1000000 /* nodes once every alias is expanded */
+
 struct ydoc {
 	yaml_document_t doc;
 	char *path;
 	bool loaded;
 };
 
-/* Load path. Returns 0, or -errno / -EINVAL with "path:line: reason" in err. A file that is
- * larger than max_bytes is refused. */
+/* Load path. Returns 0, or -errno / -EINVAL with "path:line: reason" in err. Refused: a file
+ * larger than max_bytes, nesting deeper than YDOC_MAX_DEPTH, and aliases that form a cycle or
+ * expand past YDOC_MAX_NODES nodes (so every walk over the document is bounded). */
 int ydoc_load(struct ydoc *d, const char *path, size_t max_bytes, char *err, size_t errsz);
+/* ydoc_load, the open file first checked against trust (NULL: no check): -EPERM when refused. */
+int ydoc_load_trusted(struct ydoc *d, const char *path, size_t max_bytes,
+		      const struct trust_policy *trust, char *err, size_t errsz);
 void ydoc_free(struct ydoc *d);
 
 yaml_node_t *ydoc_root(struct ydoc *d);
@@ -30,6 +39,10 @@ bool ydoc_is_scalar(const yaml_node_t *n);
 const char *ydoc_str(const yaml_node_t *n);
 /* A plain (unquoted) scalar: the YAML core schema decides its type. */
 bool ydoc_is_plain(const yaml_node_t *n);
+
+/* The first key of mapping map that repeats an earlier one (comparing string keys), or NULL.
+ * O(n log n), so that a file of many keys costs no quadratic time. */
+yaml_node_t *ydoc_duplicate_key(struct ydoc *d, const yaml_node_t *map);
 
 /* Parse scalars per the YAML 1.2 core schema. Return 0 or -EINVAL. */
 int ydoc_bool(const yaml_node_t *n, bool *out);

@@ -363,7 +363,8 @@ else
 	scenario fulldisk
 	L=$D/logs/audit.log
 	mkdir -p "$D/state"
-	if ! mount -t tmpfs -o size=64k kaa-test "$D/state" 2>"$D/mount.err"; then
+	# mode 0700: a tmpfs is 1777 by default, and run refuses a state_dir others can write
+	if ! mount -t tmpfs -o size=64k,mode=0700 kaa-test "$D/state" 2>"$D/mount.err"; then
 		skip "full state directory" "mount -t tmpfs failed: $(head -n 1 "$D/mount.err")"
 	else
 		CLEANUP_CMDS+=("umount '$D/state'")

@@ -584,6 +584,27 @@ static void test_config_print_output_loads_back_to_the_same_values(void **state)
 	config_free(b);
 }
 
+/* found by fuzzing: the header's value was allocated, then the error left it unowned */
+static void test_config_header_value_with_a_line_break_is_refused_without_a_leak(void **state)
+{
+	assert_config_error("inputs:\n  - path: /var/log/a.log\noutputs:\n  - type: https\n"
+			    "    url: https://x.example\n    headers: {X-A: \"a\\r\\nb\"}\n",
+			    6, "header 'X-A' has a line break in its value");
+}
+
+static void test_config_header_given_twice_is_refused(void **state)
+{
+	assert_config_error("inputs:\n  - path: /var/log/a.log\noutputs:\n  - type: https\n"
+			    "    url: https://x.example\n    headers: {X-A: a, X-A: b}\n",
+			    6, "header 'X-A' is given twice");
+}
+
+static void test_config_correlation_that_is_not_a_mapping_is_refused(void **state)
+{
+	assert_config_error(MINIMAL_IO "correlation: [mode, off]\n", 5,
+			    "correlation must be a mapping");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +618,9 @@ int main(void)
 		cmocka_unit_test(test_config_unknown_key_in_correlation_is_an_error),
 		cmocka_unit_test(test_config_duplicate_key_is_an_error),
 		cmocka_unit_test(test_config_duplicate_key_in_an_input_is_an_error),
+		cmocka_unit_test(test_config_header_value_with_a_line_break_is_refused_without_a_leak),
+		cmocka_unit_test(test_config_header_given_twice_is_refused),
+		cmocka_unit_test(test_config_correlation_that_is_not_a_mapping_is_refused),
 		cmocka_unit_test(test_config_start_at_must_be_end_or_beginning),
 		cmocka_unit_test(test_config_max_line_bytes_must_be_a_number),
 		cmocka_unit_test(test_config_max_line_bytes_out_of_range_is_an_error),

@@ -569,6 +569,23 @@ static void test_datamodel_error_unknown_key_is_named(void **state)
 			   "unknown key 'Mapping' in data model");
 }
 
+/* a repeated key would replace (and leak) what the first one built */
+static void test_datamodel_error_duplicate_key_anywhere(void **state)
+{
+	assert_model_error(MODEL_HEAD "  - Name: a\n    Path: $.a\nMappings: []\n", 6,
+			   "duplicate key 'Mappings'");
+	assert_model_error(MODEL_HEAD
+			   "  - Name: a\n    Default: x\n    Path: $.a\n    Default: y\n",
+			   7, "duplicate key 'Default' in mapping");
+	assert_model_error(MODEL_HEAD
+			   "  - Name: a\n    Cases:\n      - When: []\n        Value: 1\n"
+			   "        Value: 2\n",
+			   8, "duplicate key 'Value' in case");
+	assert_model_error("DataModelID: X\nLogTypes: [L]\nRoot: {KeyPath: a, KeyPath: b}\n"
+			   "Mappings: []\n",
+			   3, "duplicate key 'KeyPath' in Root");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_datamodel_error_mapping_defined_twice),
 		cmocka_unit_test(test_datamodel_error_missing_id_and_log_types),
 		cmocka_unit_test(test_datamodel_error_unknown_key_is_named),
+		cmocka_unit_test(test_datamodel_error_duplicate_key_anywhere),
 	};
 	return cmocka_run_group_tests(tests, load_models, unit_ruleset_teardown);
 }

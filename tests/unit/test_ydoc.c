@@ -305,6 +305,104 @@ static void test_ydoc_bool_and_long_accept_only_plain_scalars(void **state)
 	ydoc_free(&d);
 }
 
+/* A load that must fail with -EINVAL and an error that starts "FILE:line: " and holds msg. */
+static void assert_load_refused(const char *text, int line, const char *msg)
+{
+	struct ydoc d;
+	char path[64], err[512], want[128];
+	assert_int_equal(unit_ydoc_load(&d, text, path, sizeof(path), err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:%d: ", path, line);
+	if (strncmp(err, want, strlen(want)) || !strstr(err, msg))
+		fail_msg("error \"%s\" is not \"%s...%s\"", err, want, msg);
+}
+
+/* libyaml's scanner takes time quadratic in flow nesting: 200000 brackets would take hours */
+static void test_ydoc_flow_nesting_deeper_than_the_limit_is_refused_at_once(void **state)
+{
+	size_t n = 200000;
+	char *text = malloc(2 * n + 16);
+	memcpy(text, "a:\n  - ", 7);
+	memset(text + 7, '[', n);
+	memset(text + 7 + n, ']', n);
+	strcpy(text + 7 + 2 * n, "\n");
+	assert_load_refused(text, 2, "nested deeper than 64 levels");
+	free(text);
+}
+
+static void test_ydoc_nesting_at_the_limit_loads(void **state)
+{
+	char text[256] = "";
+	for (int i = 0; i < YDOC_MAX_DEPTH; i++)
+		strcat(text, "[");
+	for (int i = 0; i < YDOC_MAX_DEPTH; i++)
+		strcat(text, "]");
+	strcat(text, "\n");
+	char *json = json_of(text);
+	assert_int_equal(strlen(json), 2 * YDOC_MAX_DEPTH);
+	cJSON_free(json);
+}
+
+/* every walk over the document (the compilers recurse) would never end */
+static void test_ydoc_alias_to_an_enclosing_node_is_refused(void **state)
+{
+	assert_load_refused("a: 1\nDetection: &d\n  - All: *d\n", 3,
+			    "an alias refers to a node that contains it");
+}
+
+/* "billion laughs": each level holds eight aliases of the one before */
+static void test_ydoc_aliases_expanding_past_the_node_limit_are_refused(void **state)
+{
+	char text[4096] = "l0: &l0 [x, y, z, w, v, u, t, s]\n";
+	for (int i = 1; i < 9; i++) {
+		char line[256];
+		snprintf(line, sizeof(line),
+			 "l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n", i, i,
+			 i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+		strcat(text, line);
+	}
+	assert_load_refused(text, 7, "aliases expand this to more than 1000000 nodes");
+}
+
+static void test_ydoc_aliases_nesting_past_the_limit_are_refused(void **state)
+{
+	char text[16384] = "l0: &l0 [x]\n";
+	for (int i = 1; i <= YDOC_MAX_DEPTH; i++) {
+		char line[64];
+		snprintf(line, sizeof(line), "l%d: &l%d [*l%d]\n", i, i, i - 1);
+		strcat(text, line);
+	}
+	assert_load_refused(text, YDOC_MAX_DEPTH + 1, "aliases nest this deeper than 64 levels");
+}
+
+static void test_ydoc_duplicate_key_found_among_many(void **state)
+{
+	struct ydoc d;
+	char path[64], err[256];
+	size_t cap = 200000;
+	char *text = malloc(cap);
+	size_t len = 0;
+	for (int i = 0; i < 5000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "k%d: %d\n", i, i);
+	len += (size_t)snprintf(text + len, cap - len, "k17: again\nk4000: again\n");
+	assert_int_equal(unit_ydoc_load(&d, text, path, sizeof(path), err, sizeof(err)), 0);
+	free(text);
+	yaml_node_t *dup = ydoc_duplicate_key(&d, ydoc_root(&d));
+	assert_non_null(dup);
+	assert_string_equal(ydoc_str(dup), "k17");
+	assert_int_equal(ydoc_line(dup), 5001);
+	ydoc_free(&d);
+}
+
+static void test_ydoc_no_duplicate_key_in_distinct_keys(void **state)
+{
+	struct ydoc d;
+	char path[64], err[256];
+	assert_int_equal(
+	    unit_ydoc_load(&d, "a: 1\nb: 2\nA: 3\n", path, sizeof(path), err, sizeof(err)), 0);
+	assert_null(ydoc_duplicate_key(&d, ydoc_root(&d)));
+	ydoc_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +426,13 @@ int main(void)
 		cmocka_unit_test(test_ydoc_file_larger_than_max_is_refused),
 		cmocka_unit_test(test_ydoc_line_is_one_based_per_node),
 		cmocka_unit_test(test_ydoc_bool_and_long_accept_only_plain_scalars),
+		cmocka_unit_test(test_ydoc_flow_nesting_deeper_than_the_limit_is_refused_at_once),
+		cmocka_unit_test(test_ydoc_nesting_at_the_limit_loads),
+		cmocka_unit_test(test_ydoc_alias_to_an_enclosing_node_is_refused),
+		cmocka_unit_test(test_ydoc_aliases_expanding_past_the_node_limit_are_refused),
+		cmocka_unit_test(test_ydoc_aliases_nesting_past_the_limit_are_refused),
+		cmocka_unit_test(test_ydoc_duplicate_key_found_among_many),
+		cmocka_unit_test(test_ydoc_no_duplicate_key_in_distinct_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
