@@ -1,5 +1,6 @@
 # kube-audit-agent. `make` builds build/kube-audit-agent; `make test` runs every test under
 # ASan+UBSan; `make run` evaluates the bundled example; `make deb` builds the Debian package.
+# `make fuzz` runs the libFuzzer harnesses, `make valgrind` the tests under valgrind memcheck.
 # `make deps` installs what is missing.
 .DELETE_ON_ERROR:
 .SUFFIXES:
@@ -11,7 +12,8 @@ PKGS      := yaml-0.1 libcjson zlib libcurl libbpf libdw libmicrohttpd libcap-ng
 DEPS_DEB  := gcc make pkg-config libc6-dev libyaml-dev libcjson-dev zlib1g-dev libcurl4-openssl-dev libcmocka-dev \
              libmicrohttpd-dev \
              clang bpftool libbpf-dev libelf-dev libdw-dev libcap-ng-dev \
-             jq python3 util-linux openssl curl golang-go time
+             jq python3 util-linux openssl curl golang-go time \
+             libclang-rt-14-dev valgrind
 # What `make deb` needs besides DEPS_DEB (the Build-Depends of packaging/deb/control), and what
 # its tests use: lintian, man (lintian checks the man page with it), systemd-analyze (systemd)
 # and python3-yaml (tests/integration/test_k8s_manifests.sh). libmicrohttpd-dev is for the
@@ -51,7 +53,8 @@ Q := @
 msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
 endif
 
-.PHONY: all deps deps-pkg test unit integration run clean help vmlinux bench deb
+.PHONY: all deps deps-pkg test unit integration run clean help vmlinux bench deb fuzz \
+	fuzz-build fuzz-bins valgrind vg-bins
 
 all: $(OUT)/kube-audit-agent
 
@@ -62,6 +65,8 @@ help:
 	@echo 'make run        follow the bundled example log as it is written, print alerts (Ctrl-C)'
 	@echo 'make bench      benchmarks (release build; the eBPF ones need root)'
 	@echo 'make deb        $(OUT)/kube-audit-agent_$(VERSION)_$(DEB_ARCH).deb, checked by lintian'
+	@echo 'make fuzz       build the libFuzzer harnesses and run each FUZZ_SECONDS (default $(FUZZ_SECONDS))'
+	@echo 'make valgrind   unit tests and the main commands once under valgrind memcheck'
 	@echo 'make clean      remove $(OUT)/'
 	@echo 'make vmlinux    regenerate vmlinux/vmlinux.h from /sys/kernel/btf/vmlinux (commit it)'
 
@@ -76,8 +81,10 @@ $(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/obj/conntrack.o $(OUT)/san/conntrack.o: $(OUT)/bpf/conn.skel.h
-$(OUT)/obj/httpprobe.o $(OUT)/san/httpprobe.o: $(OUT)/bpf/http.skel.h
+$(OUT)/obj/conntrack.o $(OUT)/san/conntrack.o $(OUT)/fuzz/obj/conntrack.o $(OUT)/vg/conntrack.o: \
+	$(OUT)/bpf/conn.skel.h
+$(OUT)/obj/httpprobe.o $(OUT)/san/httpprobe.o $(OUT)/fuzz/obj/httpprobe.o $(OUT)/vg/httpprobe.o: \
+	$(OUT)/bpf/http.skel.h
 .SECONDARY: $(BPF_OBJS)
 
 vmlinux:
@@ -113,7 +120,75 @@ $(OUT)/san/test_%: tests/unit/test_%.c $(LIB_SRCS:agent/%.c=$(OUT)/san/%.o) \
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(LIB_SRCS:agent/%.c=$(OUT)/san/%.o) \
 		$(OUT)/san/unit_support.o -o $@ $(PKG_LIBS) -lcmocka
 
-$(OUT)/obj $(OUT)/san $(OUT)/bpf:
+# libFuzzer harnesses, one per parser of untrusted or hand-written input (tests/fuzz/fuzz_*.c):
+# clang with coverage, ASan and UBSan over every agent module. `make fuzz` runs each for
+# FUZZ_SECONDS with bounded memory (tests/fuzz/run.sh) and fails on any crash; `make test` runs
+# them briefly through tests/integration/test_fuzz.sh.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=undefined
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(OUT)/fuzz/%)
+FUZZ_OBJS    := $(LIB_SRCS:agent/%.c=$(OUT)/fuzz/obj/%.o) $(OUT)/fuzz/obj/fuzz_support.o
+.SECONDARY: $(FUZZ_OBJS)
+
+$(OUT)/fuzz/obj/%.o: agent/%.c $(wildcard agent/*.h) | $(OUT)/fuzz/obj
+	$(call msg,CC-FUZZ,$<)
+	$(Q)$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(OUT)/fuzz/obj/fuzz_support.o: tests/fuzz/fuzz.c tests/fuzz/fuzz.h | $(OUT)/fuzz/obj
+	$(call msg,CC-FUZZ,$<)
+	$(Q)$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Itests/fuzz -c $< -o $@
+
+$(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -Itests/fuzz $< $(FUZZ_OBJS) \
+		-o $@ $(PKG_LIBS)
+
+# clang's libFuzzer runtime is a separate Debian package (libclang-rt-14-dev)
+fuzz-build:
+	$(Q)echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' | \
+		$(FUZZ_CC) -fsanitize=fuzzer -x c - -o /dev/null 2>/dev/null || \
+		{ echo "fuzz: $(FUZZ_CC) cannot link -fsanitize=fuzzer: clang's libFuzzer runtime is missing (apt-get install libclang-rt-14-dev, or make deps)"; exit 1; }
+	$(Q)$(MAKE) --no-print-directory fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	$(Q)SHARED=$${SHARED:-$(CURDIR)/../shared} tests/fuzz/run.sh $(OUT) $(FUZZ_SECONDS)
+
+# valgrind memcheck: a build without sanitizers (they do not mix with valgrind), the unit tests
+# and the main commands run once each (tests/valgrind.sh); any leak or invalid access fails.
+VG_FLAGS  := -O1 -g -fno-omit-frame-pointer
+VG_OBJS   := $(LIB_SRCS:agent/%.c=$(OUT)/vg/%.o)
+VG_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/vg/%)
+.SECONDARY: $(VG_OBJS) $(OUT)/vg/unit_support.o
+
+$(OUT)/vg/%.o: agent/%.c $(wildcard agent/*.h) | $(OUT)/vg
+	$(call msg,CC-VG,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(VG_FLAGS) -c $< -o $@
+
+$(OUT)/vg/kube-audit-agent: $(OUT)/vg/main.o $(VG_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(VG_FLAGS) $^ -o $@ $(PKG_LIBS)
+
+$(OUT)/vg/unit_support.o: tests/unit/unit.c tests/unit/unit.h | $(OUT)/vg
+	$(call msg,CC-VG,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(VG_FLAGS) -Itests/unit -c $< -o $@
+
+vg-bins: $(OUT)/vg/kube-audit-agent $(VG_BINS)
+
+$(OUT)/vg/test_%: tests/unit/test_%.c $(VG_OBJS) $(OUT)/vg/unit_support.o tests/unit/unit.h
+	$(call msg,TEST-CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(VG_FLAGS) -Itests/unit $< $(VG_OBJS) $(OUT)/vg/unit_support.o \
+		-o $@ $(PKG_LIBS) -lcmocka
+
+valgrind: deps
+	$(Q)$(MAKE) --no-print-directory vg-bins
+	$(Q)SHARED=$${SHARED:-$(CURDIR)/../shared} tests/valgrind.sh $(OUT)/vg
+
+$(OUT)/obj $(OUT)/san $(OUT)/bpf $(OUT)/fuzz/obj $(OUT)/vg:
 	$(Q)mkdir -p $@
 
 # install-missing: the Debian packages of the list that are not installed, with apt-get

@@ -501,7 +501,9 @@ int spool_ack(struct spool *s, struct spool_pos pos)
 		drop++;
 	if (spool_empty(s))
 		drop = s->nmarks;
-	memmove(s->marks, s->marks + drop, (s->nmarks - drop) * sizeof(*s->marks));
-	s->nmarks -= drop;
+	if (drop) { /* marks is NULL while there are none */
+		memmove(s->marks, s->marks + drop, (s->nmarks - drop) * sizeof(*s->marks));
+		s->nmarks -= drop;
+	}
 	return 0;
 }

@@ -182,6 +182,12 @@ void unit_write_file(const char *path, const void *data, size_t len)
 	close(fd);
 }
 
+bool unit_under_valgrind(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+	return preload && strstr(preload, "vgpreload");
+}
+
 int unit_go_build(struct unit_gobins *b, const char *go, const char *env, const char *ldflags,
 		  const char *out)
 {

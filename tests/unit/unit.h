@@ -69,6 +69,10 @@ int unit_run(const char *cmd, char *out, size_t outsz);
 /* Write len bytes to path, replacing it (mode 0644); a short write fails the test. */
 void unit_write_file(const char *path, const void *data, size_t len);
 
+/* Whether the test runs under valgrind (tests/valgrind.sh): it runs a translation of the code, so
+ * a uprobe on the program never fires and the kernel's /proc/PID/exe is valgrind's tool. */
+bool unit_under_valgrind(void);
+
 /* Go binaries built from tests/data/goserver/main.go once per test file (cmocka group
  * fixture): with and without symbols. */
 struct unit_gobins {
