@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "conntrack.h"
 #include "eventtime.h"
 
@@ -153,19 +154,11 @@ static int parse_args(int argc, char **argv, uint16_t *ports, size_t *nports, lo
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Poll the tracker until the deadline or a signal. Returns 0 or -errno. */
 static int probe_loop(struct conntrack *ct, long seconds)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
-	int64_t deadline = now_ms() + seconds * 1000;
+	int64_t deadline = clock_mono_ms() + seconds * 1000;
 	int efd = -1, sfd = -1, err = 0;
 	sigset_t mask;
 
@@ -190,7 +183,7 @@ static int probe_loop(struct conntrack *ct, long seconds)
 		goto cleanup;
 	}
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - clock_mono_ms();
 		struct epoll_event got[2];
 		int n;
 

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "eventtime.h"
 #include "httpprobe.h"
 
@@ -143,18 +144,10 @@ static int parse_args(int argc, char **argv, struct probe_args *a)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Follow the process until the deadline, enough requests, or a signal. Returns 0 or -errno. */
 static int probe_loop(struct httpprobe *hp, const struct probe_args *a, struct probe_state *ps)
 {
-	int64_t deadline = now_ms() + a->seconds * 1000, next_check = 0;
+	int64_t deadline = clock_mono_ms() + a->seconds * 1000, next_check = 0;
 	struct signalfd_siginfo si;
 	sigset_t mask;
 	int sfd, err = 0;
@@ -167,7 +160,7 @@ static int probe_loop(struct httpprobe *hp, const struct probe_args *a, struct p
 	if (sfd < 0)
 		return -errno;
 	for (;;) {
-		int64_t now = now_ms(), until;
+		int64_t now = clock_mono_ms(), until;
 		struct pollfd fds[3];
 		nfds_t nfds = 2;
 		int n;

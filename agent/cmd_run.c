@@ -17,6 +17,7 @@
 
 #include "alert.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "correlate.h"
 #include "dedup.h"
@@ -145,13 +146,6 @@ static int on_line(void *arg, struct tail_file *f, const struct line *ln)
 	return 0;
 }
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Outputs durable first, then the checkpoints and dedup windows. The checkpoint is written at
  * once when records went out since the last one (a restart must not write them again), else
  * at most once a second unless forced: after a crash, lines that made no record may be read
@@ -166,7 +160,7 @@ static int commit(struct daemon *d, bool force)
 	if (!d->dirty && !d->state_failing)
 		return 0;
 	uint64_t records = d->alerts + d->updates;
-	int64_t now = mono_us();
+	int64_t now = clock_mono_us();
 	if (!force && !d->state_failing && records == d->saved_records &&
 	    now - d->saved_at < 1000000)
 		return 0;
@@ -236,7 +230,7 @@ static int write_metrics(void *arg, struct sbuf *out)
 	struct correlate_stats cs;
 	struct tail_input_stats ts;
 	struct output_stats os;
-	int64_t now = https_now_ms();
+	int64_t now = clock_mono_ms();
 	uint64_t bytes = 0;
 
 	correlate_poll(d->corr); /* the requests and lost events up to now */
@@ -348,7 +342,7 @@ static bool is_ready(void *arg, char *why, size_t whysz)
 	struct daemon *d = arg;
 	struct tail_input_stats ts;
 	struct output_stats os;
-	int64_t now = https_now_ms();
+	int64_t now = clock_mono_ms();
 	size_t enabled = 0;
 
 	for (size_t i = 0; d->rs && i < d->rs->nrules; i++)

@@ -13,18 +13,12 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "eventtime.h"
 #include "log.h"
 
 #define HTTPS_MAX_RESPONSE (1u << 20)
 #define HTTPS_LOGGED_BODY 512
-
-int64_t https_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int https_load_token(struct https_output *h)
 {
@@ -169,7 +163,7 @@ int https_open(struct https_output *h, const struct output_config *oc, const cha
 			 "NOT checked and anyone on the path can read and change the alerts",
 			 oc->name);
 	if (!spool_empty(&h->spool)) {
-		h->pending_since = https_now_ms();
+		h->pending_since = clock_mono_ms();
 		log_info("output %s: %llu bytes of alerts wait in the spool from before; sending",
 			 oc->name, (unsigned long long)h->spool.bytes);
 	}

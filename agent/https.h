@@ -57,6 +57,4 @@ long https_pump(struct https_output *h, CURLM *multi, int64_t now_ms);
 /* The transfer of h ended with code (libcurl's result). */
 void https_done(struct https_output *h, CURLM *multi, CURLcode code, int64_t now_ms);
 
-int64_t https_now_ms(void);
-
 #endif

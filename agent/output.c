@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 void outputs_close(struct outputs *o)
@@ -113,7 +114,7 @@ int outputs_open(struct outputs *o, const struct config *cfg, char *err, size_t 
 
 int outputs_queue(struct outputs *o, const char *rec, size_t len)
 {
-	int64_t now = https_now_ms();
+	int64_t now = clock_mono_ms();
 	for (size_t i = 0; i < o->n; i++) {
 		struct output *out = &o->v[i];
 		if (!out->https && out->pending.len + len + 1 > OUTPUT_MAX_PENDING)
@@ -184,7 +185,7 @@ int outputs_flush(struct outputs *o)
 				log_error("output %s: cannot write alerts: %s; they are kept and "
 					  "retried, and input reading waits until they are written",
 					  out->name, strerror(-rc));
-				out->failing_since_ms = https_now_ms();
+				out->failing_since_ms = clock_mono_ms();
 			}
 			out->failing = true;
 			out->retried += out->unflushed;
@@ -216,7 +217,7 @@ long outputs_pump(struct outputs *o)
 	curl_multi_perform(o->multi, &running);
 	CURLMsg *msg;
 	int left;
-	int64_t now = https_now_ms();
+	int64_t now = clock_mono_ms();
 	while ((msg = curl_multi_info_read(o->multi, &left))) {
 		struct https_output *h = NULL;
 		if (msg->msg != CURLMSG_DONE)

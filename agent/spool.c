@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define SPOOL_HDR 8
@@ -137,13 +138,6 @@ static int open_tail(struct spool *s)
 	return 0;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int pos_cmp(struct spool_pos a, struct spool_pos b)
 {
 	if (a.seg != b.seg)
@@ -201,7 +195,7 @@ static void marks_from_disk(struct spool *s)
 	struct stat sb;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	int64_t mono = mono_ms(), wall = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	int64_t mono = clock_mono_ms(), wall = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	for (uint64_t seg = s->ack.seg; seg <= s->tail.seg; seg++) {
 		seg_path(s, seg, path, sizeof(path));
 		if (stat(path, &sb))
@@ -372,7 +366,7 @@ int spool_append(struct spool *s, const char *rec, size_t len)
 	}
 	if (spool_empty(s))
 		s->nmarks = 0;
-	add_mark(s, s->tail, mono_ms());
+	add_mark(s, s->tail, clock_mono_ms());
 	s->tail.off += total;
 	s->bytes += total;
 	s->dirty = true;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "clock.h"
 #include "spool.h"
 
 #define PEEK_TIMEOUT_MS 5000
@@ -869,13 +870,6 @@ static void test_spool_partial_header_ending_an_older_segment_is_skipped(void **
 	check_older_segment_damage(*state, trailing_partial_header, alerts, N_ALERTS);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Deliver the oldest n records: peek them and ack past them. */
 static void deliver_n(struct spool *s, size_t n)
 {
@@ -891,15 +885,15 @@ static void test_spool_oldest_is_when_the_oldest_undelivered_record_was_appended
 	struct fixture *fx = *state;
 	open_spool(fx, 1 << 20);
 	assert_int_equal(spool_oldest_ms(&fx->s), 0);
-	int64_t t0 = mono_ms();
+	int64_t t0 = clock_mono_ms();
 	append(&fx->s, alerts[0]);
 	append(&fx->s, alerts[1]);
-	int64_t t1 = mono_ms();
+	int64_t t1 = clock_mono_ms();
 	assert_in_range(spool_oldest_ms(&fx->s), t0, t1);
 	usleep(1100 * 1000); /* past SPOOL_MARK_MS: the next append gets a mark of its own */
-	int64_t t2 = mono_ms();
+	int64_t t2 = clock_mono_ms();
 	append(&fx->s, alerts[2]);
-	int64_t t3 = mono_ms();
+	int64_t t3 = clock_mono_ms();
 	assert_in_range(spool_oldest_ms(&fx->s), t0, t1);
 	deliver_n(&fx->s, 1); /* alerts[1] is from the first second still */
 	assert_in_range(spool_oldest_ms(&fx->s), t0, t1);
@@ -916,9 +910,9 @@ static void test_spool_oldest_starts_over_after_the_spool_emptied(void **state)
 	append(&fx->s, alerts[0]);
 	deliver_n(&fx->s, 1);
 	usleep(1100 * 1000);
-	int64_t t0 = mono_ms();
+	int64_t t0 = clock_mono_ms();
 	append(&fx->s, alerts[1]);
-	assert_in_range(spool_oldest_ms(&fx->s), t0, mono_ms());
+	assert_in_range(spool_oldest_ms(&fx->s), t0, clock_mono_ms());
 }
 
 static void test_spool_oldest_after_reopen_counts_from_the_segment_last_write(void **state)
@@ -936,13 +930,13 @@ static void test_spool_oldest_after_reopen_counts_from_the_segment_last_write(vo
 	struct timespec times[2] = {{time(NULL) - 30, 0}, {time(NULL) - 30, 0}};
 	assert_int_equal(utimensat(AT_FDCWD, seg, times, 0), 0);
 	open_spool(fx, 1 << 20);
-	int64_t age = mono_ms() - spool_oldest_ms(&fx->s);
+	int64_t age = clock_mono_ms() - spool_oldest_ms(&fx->s);
 	assert_in_range(age, 29000, 32000);
 	append(&fx->s, alerts[1]);
-	age = mono_ms() - spool_oldest_ms(&fx->s);
+	age = clock_mono_ms() - spool_oldest_ms(&fx->s);
 	assert_in_range(age, 29000, 32000);
 	deliver_n(&fx->s, 1);
-	assert_in_range(mono_ms() - spool_oldest_ms(&fx->s), 0, 1000);
+	assert_in_range(clock_mono_ms() - spool_oldest_ms(&fx->s), 0, 1000);
 }
 
 static void test_spool_oldest_stays_an_upper_bound_when_marks_are_thinned(void **state)
@@ -953,7 +947,7 @@ static void test_spool_oldest_stays_an_upper_bound_when_marks_are_thinned(void *
 	open_spool(fx, 1ULL << 40);
 	/* one record per "second": after each append every time moves a second into the past */
 	for (size_t i = 0; i < N; i++) {
-		when[i] = mono_ms();
+		when[i] = clock_mono_ms();
 		append(&fx->s, alerts[i % N_ALERTS]);
 		for (size_t k = 0; k < fx->s.nmarks; k++)
 			fx->s.marks[k].t_ms -= SPOOL_MARK_MS;
