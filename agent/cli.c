@@ -20,3 +20,10 @@ int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, lo
 	*out = v;
 	return 0;
 }
+
+int cli_probe_load_status(int rc)
+{
+	return rc == -EPERM || rc == -ENOENT || rc == -ENOSYS || rc == -EOPNOTSUPP
+		   ? PROBE_EXIT_NO_BPF
+		   : 1;
+}

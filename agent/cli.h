@@ -14,6 +14,14 @@
 int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max,
 		   long *out);
 
+/* The probe commands (conntrack-probe, http-probe): their longest run in seconds, and their exit
+ * status when this kernel or these privileges cannot run the BPF program. */
+#define PROBE_MAX_SECONDS 3600
+#define PROBE_EXIT_NO_BPF 3
+/* The exit status of a probe command whose BPF program failed to load with rc (-errno):
+ * PROBE_EXIT_NO_BPF when BPF is unavailable here (privileges, kernel), else 1. */
+int cli_probe_load_status(int rc);
+
 int cmd_eval(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_run(int argc, char **argv);

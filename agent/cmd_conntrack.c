@@ -20,9 +20,6 @@
 #include "conntrack.h"
 #include "eventtime.h"
 
-#define PROBE_MAX_SECONDS 3600
-#define PROBE_EXIT_NO_BPF 3 /* this kernel or these privileges cannot run the program */
-
 /* the kernel's TCP state numbers (include/net/tcp_states.h) */
 static const char *const tcp_states[] = {
 	[TCP_ESTABLISHED] = "ESTABLISHED",
@@ -228,9 +225,7 @@ int cmd_conntrack_probe(int argc, char **argv)
 	rc = conntrack_open(&ct, ports, nports, NULL, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "conntrack-probe: %s\n", err);
-		return rc == -EPERM || rc == -ENOENT || rc == -ENOSYS || rc == -EOPNOTSUPP
-			   ? PROBE_EXIT_NO_BPF
-			   : 1;
+		return cli_probe_load_status(rc);
 	}
 	conntrack_set_observer(ct, print_event, NULL);
 	fprintf(stderr, "conntrack-probe: attached, watching %zu port(s) for %ld s\n", nports,

@@ -18,10 +18,8 @@
 #include "eventtime.h"
 #include "httpprobe.h"
 
-#define PROBE_MAX_SECONDS     3600
 #define PROBE_DEFAULT_SECONDS 10
 #define PROBE_CHECK_MS	      1000 /* how often to look for the process when not attached */
-#define PROBE_EXIT_NO_BPF     3	   /* this kernel or these privileges cannot run the program */
 
 struct probe_args {
 	const char *process;
@@ -214,9 +212,7 @@ int cmd_httpprobe(int argc, char **argv)
 		fprintf(stderr, "http-probe: %s\n", err);
 		if (rc == -EINVAL)
 			return 2;
-		return rc == -EPERM || rc == -ENOENT || rc == -ENOSYS || rc == -EOPNOTSUPP
-			   ? PROBE_EXIT_NO_BPF
-			   : 1;
+		return cli_probe_load_status(rc);
 	}
 	fprintf(stderr, "http-probe: loaded, following %s for %ld s\n", a.process, a.seconds);
 	rc = probe_loop(hp, &a, &ps);
