@@ -52,6 +52,7 @@
 
 #include "bytesearch.h"
 #include "datamodel.h"
+#include "hex.h"
 #include "ruleset.h"
 #include "value.h"
 
@@ -338,17 +339,6 @@ const struct pf_set *prefilter_for(const struct prefilter *pf, const char *defau
 	return lt ? &lt->set : &pf_nothing_matches;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A backslash-u anywhere that could spell a risky code point (see the lemma above). */
 static bool risky_escape(const struct prefilter *pf, const char *p, size_t n)
 {
@@ -359,7 +349,7 @@ static bool risky_escape(const struct prefilter *pf, const char *p, size_t n)
 			return true;
 		unsigned cp = 0;
 		for (int i = 2; i < 6; i++) {
-			int h = hexval((unsigned char)q[i]);
+			int h = hex_digit((unsigned char)q[i]);
 			if (h < 0)
 				return true;
 			cp = cp * 16 + (unsigned)h;

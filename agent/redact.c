@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 /* Where the authority of a URL ends: the path, query or fragment, or (in running text) a space
  * or a quote. */
 #define AUTHORITY_END "/?#\\\"'<> \t\r\n"
@@ -61,24 +63,13 @@ int redact_set_add(struct redact_set *s, const char *secret)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* %XX escapes decoded in place (what libcurl does to a URL's user and password) */
 static void percent_decode(char *s)
 {
 	char *o = s;
 	for (; *s; s++) {
 		int hi, lo;
-		if (*s == '%' && (hi = hexval(s[1])) >= 0 && (lo = hexval(s[2])) >= 0) {
+		if (*s == '%' && (hi = hex_digit((unsigned char)s[1])) >= 0 && (lo = hex_digit((unsigned char)s[2])) >= 0) {
 			*o++ = (char)(hi * 16 + lo);
 			s += 2;
 		} else {
