@@ -9,6 +9,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "conn.h"
+#include "lost.bpf.h"
 
 #define AF_INET	 2
 #define AF_INET6 10
@@ -39,14 +40,6 @@ struct {
 	__type(value, struct conn_task);
 } connecting SEC(".maps");
 
-/* Events dropped because the ring buffer was full. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} lost SEC(".maps");
-
 static __always_inline bool watched(__u16 port)
 {
 	for (int i = 0; i < CONN_MAX_PORTS; i++) {
@@ -66,15 +59,6 @@ static __always_inline void remember_task(__u64 cookie)
 	t.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(t.comm, sizeof(t.comm));
 	bpf_map_update_elem(&connecting, &cookie, &t, BPF_ANY);
-}
-
-static __always_inline void count_lost(void)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
-
-	if (n)
-		*n += 1;
 }
 
 static __always_inline void read_addrs(struct conn_event *e, struct sock *sk)

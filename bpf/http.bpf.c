@@ -7,6 +7,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "http.h"
+#include "lost.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -110,14 +111,6 @@ struct {
 	__uint(max_entries, HTTP_RINGBUF_BYTES);
 } events SEC(".maps");
 
-/* Events dropped because the ring buffer was full. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} lost SEC(".maps");
-
 /* What one bucket or group told the Header search. */
 struct slots_result {
 	__u64 next;	       /* buckets: the overflow bucket, 0 at the end of the chain */
@@ -135,15 +128,6 @@ struct header_search {
 
 static const char authorization[] = "Authorization";
 #define AUTHORIZATION_LEN (sizeof(authorization) - 1)
-
-static __always_inline void count_lost(void)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
-
-	if (n)
-		*n += 1;
-}
 
 /* Go ABIInternal on amd64 passes integer arguments in RAX, RBX, RCX, RDI, RSI, R8-R11: reg is
  * the index in that list. Every register is read at its constant offset (the verifier refuses a
