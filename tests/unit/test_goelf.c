@@ -14,16 +14,6 @@
 
 #define SERVE_HTTP "net/http.serverHandler.ServeHTTP"
 
-static struct goelf *open_ok(const char *path)
-{
-	char err[256] = "";
-	struct goelf *g = NULL;
-	int rc = goelf_open(&g, path, err, sizeof(err));
-	if (rc)
-		fail_msg("goelf_open %s: %s (%d)", path, err, rc);
-	return g;
-}
-
 static void find_ok(struct goelf *g, enum goelf_source src, uint64_t *addr, uint64_t *off)
 {
 	int rc = goelf_find_func_from(g, src, SERVE_HTTP, addr, off);
@@ -38,7 +28,7 @@ static void test_goelf_version_is_go_env_goversion(void **state)
 	struct unit_gobins *b = unit_need_go(state);
 	const char *bins[] = {b->bin, b->stripped};
 	for (size_t i = 0; i < 2; i++) {
-		struct goelf *g = open_ok(bins[i]);
+		struct goelf *g = unit_goelf_open(bins[i]);
 		char v[64];
 		assert_int_equal(goelf_go_version(g, v, sizeof(v)), 0);
 		assert_string_equal(v, b->version);
@@ -50,7 +40,7 @@ static void test_goelf_version_is_go_env_goversion(void **state)
 static void test_goelf_version_too_long_for_buffer_is_erange(void **state)
 {
 	struct unit_gobins *b = unit_need_go(state);
-	struct goelf *g = open_ok(b->bin);
+	struct goelf *g = unit_goelf_open(b->bin);
 	char v[4];
 	assert_int_equal(goelf_go_version(g, v, sizeof(v)), -ERANGE);
 	assert_non_null(strstr(goelf_error(g), "does not fit"));
@@ -60,8 +50,8 @@ static void test_goelf_version_too_long_for_buffer_is_erange(void **state)
 static void test_goelf_stripped_binary_has_no_symtab(void **state)
 {
 	struct unit_gobins *b = unit_need_go(state);
-	struct goelf *g = open_ok(b->bin);
-	struct goelf *s = open_ok(b->stripped);
+	struct goelf *g = unit_goelf_open(b->bin);
+	struct goelf *s = unit_goelf_open(b->stripped);
 	assert_true(goelf_has_symtab(g));
 	assert_false(goelf_has_symtab(s));
 	assert_int_equal(goelf_find_func_from(s, GOELF_SYMTAB, SERVE_HTTP, NULL, NULL), -ENOENT);
@@ -73,8 +63,8 @@ static void test_goelf_stripped_binary_has_no_symtab(void **state)
 static void test_goelf_serve_http_at_same_address_in_both_binaries(void **state)
 {
 	struct unit_gobins *b = unit_need_go(state);
-	struct goelf *g = open_ok(b->bin);
-	struct goelf *s = open_ok(b->stripped);
+	struct goelf *g = unit_goelf_open(b->bin);
+	struct goelf *s = unit_goelf_open(b->stripped);
 	uint64_t a1 = 0, o1 = 0, a2 = 0, o2 = 0;
 	assert_int_equal(goelf_find_func(g, SERVE_HTTP, &a1, &o1), 0);
 	assert_int_equal(goelf_find_func(s, SERVE_HTTP, &a2, &o2), 0);
@@ -89,7 +79,7 @@ static void test_goelf_serve_http_at_same_address_in_both_binaries(void **state)
 static void test_goelf_symtab_and_pclntab_agree(void **state)
 {
 	struct unit_gobins *b = unit_need_go(state);
-	struct goelf *g = open_ok(b->bin);
+	struct goelf *g = unit_goelf_open(b->bin);
 	uint64_t a1 = 0, o1 = 0, a2 = 0, o2 = 0;
 	find_ok(g, GOELF_SYMTAB, &a1, &o1);
 	find_ok(g, GOELF_PCLNTAB, &a2, &o2);
@@ -115,8 +105,8 @@ static void test_goelf_file_offset_holds_the_function_entry(void **state)
 	size_t len1, len2;
 	uint8_t *f1 = (uint8_t *)unit_read_file(b->bin, &len1);
 	uint8_t *f2 = (uint8_t *)unit_read_file(b->stripped, &len2);
-	struct goelf *g = open_ok(b->bin);
-	struct goelf *s = open_ok(b->stripped);
+	struct goelf *g = unit_goelf_open(b->bin);
+	struct goelf *s = unit_goelf_open(b->stripped);
 	uint64_t a, o_sym, o_pcln;
 	find_ok(g, GOELF_SYMTAB, &a, &o_sym);
 	find_ok(s, GOELF_PCLNTAB, &a, &o_pcln);
@@ -135,7 +125,7 @@ static void test_goelf_missing_function_is_enoent(void **state)
 	struct unit_gobins *b = unit_need_go(state);
 	const char *bins[] = {b->bin, b->stripped};
 	for (size_t i = 0; i < 2; i++) {
-		struct goelf *g = open_ok(bins[i]);
+		struct goelf *g = unit_goelf_open(bins[i]);
 		uint64_t a = 7;
 		assert_int_equal(goelf_find_func(g, "net/http.noSuchFunc", &a, NULL), -ENOENT);
 		assert_non_null(strstr(goelf_error(g), "net/http.noSuchFunc not found"));

@@ -49,16 +49,6 @@ static void table_source(const char *version, char *buf, size_t n)
 	snprintf(buf, n, "table go1.%u", minor);
 }
 
-static struct goelf *open_ok(const char *path)
-{
-	char err[256] = "";
-	struct goelf *g = NULL;
-	int rc = goelf_open(&g, path, err, sizeof(err));
-	if (rc)
-		fail_msg("goelf_open %s: %s (%d)", path, err, rc);
-	return g;
-}
-
 /* --- real Go binaries ----------------------------------------------------------------------- */
 
 static void test_gooffsets_dwarf_of_local_go_build_equals_its_table_row(void **state)
@@ -79,7 +69,7 @@ static void test_gooffsets_dwarf_of_local_go_build_equals_its_table_row(void **s
 static void test_gooffsets_find_prefers_dwarf(void **state)
 {
 	struct unit_gobins *b = unit_need_go(state);
-	struct goelf *g = open_ok(b->bin);
+	struct goelf *g = unit_goelf_open(b->bin);
 	struct gooffsets o, d;
 	char err[256] = "";
 	assert_int_equal(gooffsets_find(g, b->bin, &o, err, sizeof(err)), 0);
@@ -98,7 +88,7 @@ static void test_gooffsets_stripped_build_has_no_dwarf_and_find_uses_the_table(v
 	assert_int_equal(gooffsets_from_dwarf(b->stripped, &o, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "no DWARF"));
 
-	struct goelf *g = open_ok(b->stripped);
+	struct goelf *g = unit_goelf_open(b->stripped);
 	err[0] = '\0';
 	assert_int_equal(gooffsets_find(g, b->stripped, &o, err, sizeof(err)), 0);
 	table_source(b->version, source, sizeof(source));
@@ -156,7 +146,7 @@ static void test_gooffsets_find_without_dwarf_for_go_the_table_lacks_is_enotsup(
 	struct gooffsets o;
 	snprintf(copy, sizeof(copy), "%s/goserver-go199", b->dir);
 	copy_with_go_minor(b, b->stripped, "99", copy);
-	struct goelf *g = open_ok(copy);
+	struct goelf *g = unit_goelf_open(copy);
 	assert_int_equal(gooffsets_find(g, copy, &o, err, sizeof(err)), -ENOTSUP);
 	assert_non_null(strstr(err, "go1.99"));
 	assert_non_null(strstr(err, "connections only"));
@@ -173,7 +163,7 @@ static void test_gooffsets_find_with_dwarf_supports_go_the_table_lacks(void **st
 	struct gooffsets o, d;
 	snprintf(copy, sizeof(copy), "%s/goserver-go199-dwarf", b->dir);
 	copy_with_go_minor(b, b->bin, "99", copy);
-	struct goelf *g = open_ok(copy);
+	struct goelf *g = unit_goelf_open(copy);
 	assert_int_equal(gooffsets_find(g, copy, &o, err, sizeof(err)), 0);
 	assert_string_equal(o.source, "DWARF");
 	assert_memory_equal(o.go_version, "go1.99", 6); /* the build info's version */
@@ -189,7 +179,7 @@ static void test_gooffsets_find_refuses_go_before_the_register_abi(void **state)
 	struct gooffsets o;
 	snprintf(copy, sizeof(copy), "%s/goserver-go116", b->dir);
 	copy_with_go_minor(b, b->bin, "16", copy); /* even with DWARF */
-	struct goelf *g = open_ok(copy);
+	struct goelf *g = unit_goelf_open(copy);
 	assert_int_equal(gooffsets_find(g, copy, &o, err, sizeof(err)), -ENOTSUP);
 	assert_non_null(strstr(err, "go1.16"));
 	assert_non_null(strstr(err, "connections only"));
@@ -199,7 +189,7 @@ static void test_gooffsets_find_refuses_go_before_the_register_abi(void **state)
 /* Go's version in KAA_TEST_GO's builds: from the binary, which carries " X:noswissmap". */
 static void binary_version(const char *path, char *v, size_t n)
 {
-	struct goelf *g = open_ok(path);
+	struct goelf *g = unit_goelf_open(path);
 	if (goelf_go_version(g, v, n))
 		fail_msg("%s: %s", path, goelf_error(g));
 	goelf_free(&g);

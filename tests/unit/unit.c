@@ -11,6 +11,7 @@
 
 #include "event.h"
 #include "expr.h"
+#include "goelf.h"
 #include "ruleset.h"
 #include "udm.h"
 #include "ydoc.h"
@@ -242,4 +243,14 @@ struct unit_gobins *unit_need_go(void **state)
 		fail_msg("building tests/data/goserver failed (%d): %s", b->build_status,
 			 b->output);
 	return b;
+}
+
+struct goelf *unit_goelf_open(const char *path)
+{
+	char err[256] = "";
+	struct goelf *g = NULL;
+	int rc = goelf_open(&g, path, err, sizeof(err));
+	if (rc)
+		fail_msg("goelf_open %s: %s (%d)", path, err, rc);
+	return g;
 }

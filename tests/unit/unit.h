@@ -15,6 +15,7 @@
 struct compile_ctx;
 struct datamodel;
 struct event;
+struct goelf;
 struct ruleset;
 struct udm_names;
 struct ydoc;
@@ -95,5 +96,7 @@ struct unit_gobins *unit_need_go(void **state);
  * the exit status (the output in b->output). */
 int unit_go_build(struct unit_gobins *b, const char *go, const char *env, const char *ldflags,
 		  const char *out);
+/* goelf_open of path, or a test failure with goelf's message. */
+struct goelf *unit_goelf_open(const char *path);
 
 #endif
