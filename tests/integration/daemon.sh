@@ -38,7 +38,7 @@ daemon_cleanup() {
 			case $p in /tmp/kaa-*) rm -rf "$p" ;; esac
 		done
 	fi
-	rm -rf "$TMP"
+	lib_cleanup
 }
 trap daemon_cleanup EXIT
 
@@ -113,18 +113,6 @@ stop_agent() {
 	fi
 	wait "$AGENT_PID" 2>/dev/null
 	STOPPED="exit $?"
-}
-
-# wait_until SECONDS COMMAND...: poll the command (every 50 ms) until it succeeds or SECONDS
-# have passed; then the command's last status
-wait_until() {
-	local deadline=$((SECONDS + $1 + 1))
-	shift
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		"$@" && return 0
-		sleep 0.05
-	done
-	"$@"
 }
 
 alive() { kill -0 "${1:-$AGENT_PID}" 2>/dev/null; }

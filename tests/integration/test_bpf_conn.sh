@@ -26,29 +26,6 @@ skip_all() {
 	exit 0
 }
 
-PIDS=""
-cleanup() {
-	local p
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# wait_for SECONDS COMMAND...: poll the command every 0.1 s; false when time runs out
-wait_for() {
-	local i tries=$(($1 * 10))
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 if [ "$(id -u)" != 0 ]; then
 	skip_all "not root (the probe needs CAP_BPF and CAP_PERFMON)"
 fi
@@ -82,7 +59,7 @@ probe_ports=(--port "$SERVER4")
 PROBE=$!
 PIDS="$PIDS $PROBE"
 attached() { grep -q 'attached' "$TMP/probe.err" || ! kill -0 "$PROBE" 2>/dev/null; }
-if ! wait_for 30 attached; then
+if ! wait_until 30 attached; then
 	not_ok "bpf conn: the probe attaches within 30 s" "$(tail -n 5 "$TMP/probe.err")"
 	exit 0
 fi
@@ -114,7 +91,7 @@ connect() {
 		>"$TMP/http-$fam.log" 2>&1 &
 	srv=$!
 	PIDS="$PIDS $srv"
-	if ! wait_for 20 grep -q 'Serving HTTP' "$TMP/http-$fam.log"; then
+	if ! wait_until 20 grep -q 'Serving HTTP' "$TMP/http-$fam.log"; then
 		not_ok "bpf conn $fam: http.server listens on [$bind]:$sport" \
 			"$(tail -n 5 "$TMP/http-$fam.log")"
 		return
@@ -136,7 +113,7 @@ connect() {
 		has_event "$client and $ends" && has_event "$server and $ends" &&
 			has_event "($client or $server) and .event==\"close\""
 	}
-	wait_for 20 ended
+	wait_until 20 ended
 	kill "$srv" 2>/dev/null
 
 	cur=$(event "$client and .event==\"established\"")
@@ -202,7 +179,7 @@ fi
 
 kill -TERM "$PROBE"
 stopped() { ! kill -0 "$PROBE" 2>/dev/null; }
-if wait_for 20 stopped; then
+if wait_until 20 stopped; then
 	wait "$PROBE"
 	status=$?
 	if [ "$status" = 0 ] && grep -q ' 0 lost' "$TMP/probe.err" &&

@@ -33,29 +33,6 @@ skip_all() {
 	exit 0
 }
 
-PIDS=""
-cleanup() {
-	local p
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# wait_for SECONDS COMMAND...: poll the command every 0.1 s; false when time runs out
-wait_for() {
-	local i tries=$(($1 * 10))
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 if [ "$(id -u)" != 0 ]; then
 	skip_all "not root (the probe needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)"
 fi
@@ -106,7 +83,7 @@ start_server() {
 		2>>"$d/server.err" &
 	SRV_PID=$!
 	PIDS="$PIDS $SRV_PID"
-	wait_for 20 test -s "$d/port" || return 1
+	wait_until 20 test -s "$d/port" || return 1
 	PORT=$(cat "$d/port")
 }
 
@@ -115,7 +92,7 @@ event() { jq -c "select($1)" "$EVENTS" 2>/dev/null; }
 has_event() { [ -n "$(event "$1")" ]; }
 # wait_event FILTER: poll for such an event for up to 10 s, then print it (or nothing)
 wait_event() {
-	wait_for 10 has_event "$1"
+	wait_until 10 has_event "$1"
 	event "$1" | head -n 1
 }
 # fields EVENT JQ_EXPRESSIONS...: the values, space separated
@@ -147,7 +124,7 @@ run_variant() {
 	probe=$!
 	PIDS="$PIDS $probe"
 	attached() { grep -q 'uprobe attached to' "$PERR" || ! kill -0 "$probe" 2>/dev/null; }
-	wait_for 30 attached
+	wait_until 30 attached
 	if ! kill -0 "$probe" 2>/dev/null; then
 		wait "$probe"
 		status=$?
@@ -203,7 +180,7 @@ c.close()
 PY
 	)
 	three() { [ "$(event '.uri | startswith("/api/v1/keepalive/")' | wc -l)" -ge 3 ]; }
-	wait_for 10 three
+	wait_until 10 three
 	equal "bpf http $v: ${CHECKS[6]}" "3 127.0.0.1:$got" \
 		"$(event '.uri | startswith("/api/v1/keepalive/")' | jq -rs \
 			'"\(length) \(map(.remote_addr) | unique | join(","))"')"
@@ -253,15 +230,15 @@ PY
 	old_pid=$SRV_PID
 	kill -TERM "$SRV_PID"
 	gone() { ! kill -0 "$old_pid" 2>/dev/null; }
-	wait_for 10 gone
+	wait_until 10 gone
 	wait "$old_pid" 2>/dev/null
-	wait_for 10 grep -q "pid $old_pid exited" "$PERR"
+	wait_until 10 grep -q "pid $old_pid exited" "$PERR"
 	if ! start_server "$bin" "$d"; then
 		not_ok "bpf http $v: the server starts again" "$(tail -n 5 "$d/server.err")"
 		return
 	fi
 	reattached() { grep -q "uprobe attached to pid $SRV_PID ($process:" "$PERR"; }
-	if wait_for 20 reattached && grep -q "pid $old_pid exited" "$PERR"; then
+	if wait_until 20 reattached && grep -q "pid $old_pid exited" "$PERR"; then
 		ok "bpf http $v: ${CHECKS[10]}"
 	else
 		not_ok "bpf http $v: ${CHECKS[10]}" "old pid $old_pid, new pid $SRV_PID" \
@@ -274,7 +251,7 @@ PY
 	kill -TERM "$SRV_PID"
 	kill -TERM "$probe"
 	stopped() { ! kill -0 "$probe" 2>/dev/null; }
-	if wait_for 20 stopped; then
+	if wait_until 20 stopped; then
 		wait "$probe"
 		status=$?
 		if [ "$status" = 0 ] && grep -q ' 0 lost' "$PERR" &&
