@@ -222,20 +222,54 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+long https_retry_after_ms(const char *value, time_t now)
+{
+	char buf[64];
+	size_t len = strlen(value);
+	while (len && isspace((unsigned char)value[len - 1]))
+		len--; /* the header line's CRLF */
+	while (len && isspace((unsigned char)*value))
+		value++, len--;
+	if (!len || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, value, len);
+	buf[len] = '\0';
+	long long secs;
+	if (strspn(buf, "0123456789") == len) { /* delay-seconds */
+		errno = 0;
+		secs = strtoll(buf, NULL, 10);
+		if (errno == ERANGE)
+			secs = HTTPS_MAX_RETRY_AFTER_S;
+	} else { /* an HTTP-date */
+		time_t at = curl_getdate(buf, NULL);
+		if (at == -1)
+			return -1;
+		secs = at > now ? (long long)(at - now) : 0;
+	}
+	if (secs > HTTPS_MAX_RETRY_AFTER_S)
+		secs = HTTPS_MAX_RETRY_AFTER_S;
+	return (long)secs * 1000;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct https_output *h = arg;
 	size_t len = size * n;
 	if (len > 12 && !strncasecmp(p, "Retry-After:", 12)) {
-		char buf[64];
+		char buf[128];
 		size_t k = len - 12 < sizeof(buf) - 1 ? len - 12 : sizeof(buf) - 1;
 		memcpy(buf, p + 12, k);
 		buf[k] = '\0';
-		char *end;
-		long secs = strtol(buf, &end, 10);
-		if (end != buf && secs >= 0)
-			h->retry_after_ms = secs > 3600 ? 3600000 : secs * 1000;
-		/* an HTTP date is honoured as the ordinary backoff */
+		long ms = https_retry_after_ms(buf, time(NULL));
+		if (ms >= 0) {
+			h->retry_after_ms = ms;
+		} else {
+			char *v = buf + strspn(buf, " \t");
+			v[strcspn(v, "\r\n")] = '\0';
+			log_warn("output %s: the collector's Retry-After \"%s\" is neither seconds "
+				 "nor an HTTP date; the ordinary backoff applies",
+				 h->cfg->name, v);
+		}
 	}
 	return len;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <curl/curl.h>
 
 #include "config.h"
@@ -54,6 +55,11 @@ int https_sync(struct https_output *h);
 /* Start a batch when one is due. Returns the ms until it next needs a look (-1: not until
  * something is queued or a transfer ends). */
 long https_pump(struct https_output *h, CURLM *multi, int64_t now_ms);
+/* A Retry-After header's value (RFC 9110 10.2.3: delay-seconds or an HTTP-date, read with
+ * curl_getdate; surrounding white space allowed) as the ms to wait from now, a date in the past
+ * being 0 and anything over HTTPS_MAX_RETRY_AFTER_S capped to it; -1 when it is neither. */
+#define HTTPS_MAX_RETRY_AFTER_S 3600
+long https_retry_after_ms(const char *value, time_t now);
 /* The transfer of h ended with code (libcurl's result). */
 void https_done(struct https_output *h, CURLM *multi, CURLcode code, int64_t now_ms);
 

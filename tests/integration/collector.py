@@ -25,7 +25,8 @@ Serving
 
   LIST is comma-separated entries:
     STATUS[:OPT=VAL[:OPT=VAL...]]   answer STATUS; options: retry-after=SECONDS (a Retry-After
-        header), delay=SECONDS (wait before answering), items=PATTERN (--elastic: per-item
+        header), retry-after-date=SECONDS (a Retry-After header with the HTTP-date that many
+        seconds after the answer, whole seconds as HTTP-dates are), delay=SECONDS (wait before answering), items=PATTERN (--elastic: per-item
         statuses, '/'-separated, the i-th for the i-th item, the last for the rest; "auto" is
         Elasticsearch's own answer: 201, or 409 when a create's _id is already stored)
     down     close the listening socket and every open connection; listen again (same port)
@@ -53,6 +54,7 @@ Reading the log
   (for elastic-bulk the document _id, which is the alert_id of an alert).
 """
 import argparse
+import email.utils
 import gzip
 import json
 import os
@@ -106,6 +108,8 @@ def parse_entry(s):
         k, _, v = p.partition("=")
         if k == "retry-after":
             e["retry_after"] = v
+        elif k == "retry-after-date":
+            e["retry_after_date"] = float(v)
         elif k == "delay":
             e["delay"] = float(v)
         elif k == "items":
@@ -335,6 +339,10 @@ class Collector:
             if e.get("retry_after") is not None:
                 extra["Retry-After"] = e["retry_after"]
                 rec["retry_after"] = e["retry_after"]
+            if e.get("retry_after_date") is not None:
+                extra["Retry-After"] = email.utils.formatdate(time.time() + e["retry_after_date"],
+                                                              usegmt=True)
+                rec["retry_after"] = extra["Retry-After"]
             if err and 200 <= status < 300:
                 status = 400
             if a.elastic and 200 <= status < 300:

@@ -7,7 +7,7 @@
 #   TLS: the right CA, a wrong CA (then the right one), mTLS with and without a client cert,
 #   insecure_skip_verify, plain http only with allow_plain_http;
 #   answers: a wrong token (401) and a 400 to the dead-letter file, the collector down then
-#   503s and a 429 with Retry-After, a SIGKILL with a batch in flight, a full spool;
+#   503s, a 429 with Retry-After in seconds and a 503 with it as an HTTP-date, a SIGKILL with a batch in flight, a full spool;
 #   encodings: json (NDJSON), splunk-hec, elastic-bulk (ECS, per-item 201/409/429/400), ocsf.
 # Until `check-config` accepts `type: https`, every scenario is skipped with that reason.
 # Every wait is a bounded poll on a condition; no check asserts how long something took,
@@ -245,7 +245,7 @@ equal "wrong token: SIGTERM: exit 0" "exit 0" "$STOPPED"
 check "no sanitizer report (wrong token)" clean "$D/stderr"
 stop_collector
 
-# === the collector down, then 503s and a 429 with Retry-After, then healthy =======================
+# === the collector down, then 503s, a 429 and a 503 with Retry-After, then healthy ==============
 scenario outage
 L=$D/logs/audit.log
 TOKEN=outage-token-$$
@@ -262,14 +262,16 @@ anon_batch "$L" O 11 16 6
 wait_until 20 records_ge "$OUT" 16
 equal "collector down: nothing delivered yet" 0 "$(ncreq "$D")"
 check "collector down: the agent logs the failure" log_has "$D" ' (warn|error) '
-set_mode "$D" "503,503,503,429:retry-after=2,200"
+# the date form: 4 s after the answer, whole seconds, so more than 3 s; retry.max_ms (2 s) is
+# the most the ordinary backoff would wait; a Retry-After that is neither is logged and ignored
+set_mode "$D" "503,503,503,429:retry-after=2,503:retry-after-date=4,503:retry-after=soon,200"
 wait_delivered "$D" json 16 30
 anon_batch "$L" P 17 22
 wait_delivered "$D" json 22
 compare_delivery "$D" json
 equal "collector down, 503s, 429, healthy: every record arrives (missing $MISSING, extra $EXTRA; $((TAKEN - UNIQUE)) repeats)" \
 	"0 0" "$MISSING $EXTRA"
-equal "collector down, then 503 three times and 429 once: the script was played" "3 1" \
+equal "collector down, then 503 three times, 429 once, 503 twice: the script was played" "5 1" \
 	"$(ncreq "$D" 'select(.status == 503)') $(ncreq "$D" 'select(.status == 429)')"
 received "$D" json
 jq -r 'select(.ok | not) | .key' "$D/received.jsonl" | sort -u >"$D/refused.keys"
@@ -286,6 +288,17 @@ if [ -n "$t429" ] && [ -n "$tnext" ]; then
 else
 	not_ok "Retry-After: 2 honoured" "no 429 answer or no request after it in $COLL_LOG"
 fi
+tdate=$(creq "$D" 'select(.status == 503 and (.retry_after // "" | test("GMT$"))) | .t_answered' | head -n 1)
+ndate=$(creq "$D" 'select(.status == 503 and (.retry_after // "" | test("GMT$"))) | .n' | head -n 1)
+tnext=$(jq -R -r --argjson n "${ndate:-0}" 'fromjson? | select(.event == "request" and .n == $n + 1) | .t_received' "$COLL_LOG")
+if [ -n "$tdate" ] && [ -n "$tnext" ]; then
+	check "Retry-After as an HTTP-date 4 s ahead honoured: no request within 3 s of the 503 (next after $(jq -n "$tnext - $tdate | . * 100 | floor / 100") s)" \
+		num_ge "$tnext - $tdate" 2.9
+else
+	not_ok "Retry-After as an HTTP-date honoured" "no 503 with a date or no request after it in $COLL_LOG"
+fi
+check "Retry-After: soon: the log says it is neither seconds nor a date" \
+	log_has "$D" 'Retry-After "soon" is neither seconds nor an HTTP date'
 stop_agent TERM
 equal "outage: SIGTERM: exit 0" "exit 0" "$STOPPED"
 check "no sanitizer report (outage)" clean "$D/stderr"
