@@ -947,17 +947,18 @@ static void test_spool_oldest_stays_an_upper_bound_when_marks_are_thinned(void *
 	 * static, so that a failed assertion leaks nothing */
 	static int64_t before[N], after[N];
 	open_spool(fx, 1ULL << 40);
-	/* one record per "second": after each append every time moves a second into the past */
+	/* one record per "second": after each append every mark moves a second into the past */
 	for (size_t i = 0; i < N; i++) {
 		before[i] = clock_mono_ms();
 		append(&fx->s, alerts[i % N_ALERTS]);
 		after[i] = clock_mono_ms();
 		for (size_t k = 0; k < fx->s.nmarks; k++)
 			fx->s.marks[k].t_ms -= SPOOL_MARK_MS;
-		for (size_t k = 0; k <= i; k++) {
-			before[k] -= SPOOL_MARK_MS;
-			after[k] -= SPOOL_MARK_MS;
-		}
+	}
+	/* record i's times moved with the marks in the N - i rounds from its own on */
+	for (size_t i = 0; i < N; i++) {
+		before[i] -= (int64_t)(N - i) * SPOOL_MARK_MS;
+		after[i] -= (int64_t)(N - i) * SPOOL_MARK_MS;
 	}
 	assert_true(fx->s.nmarks <= SPOOL_MAX_MARKS);
 	assert_true(fx->s.nmarks >= SPOOL_MAX_MARKS / 2);
